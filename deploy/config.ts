@@ -1,0 +1,108 @@
+// One typed view of the environment. Defaults point at the local stack; setting a URL points at an external service.
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+
+const port = (fallback: number) => z.coerce.number().int().min(1).max(65535).default(fallback);
+
+const envSchema = z.object({
+  WATTLINE_STATE_DIR: z.string().min(1).default(join(repoRoot, ".wattline")),
+  WATTLINE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  WATTLINE_KAFKA_PORT: port(19092),
+  WATTLINE_KAFKA_CONTROLLER_PORT: port(19093),
+  WATTLINE_QUESTDB_HTTP_PORT: port(19000),
+  WATTLINE_QUESTDB_PG_PORT: port(18812),
+  WATTLINE_QUESTDB_MIN_HTTP_PORT: port(19003),
+  WATTLINE_POSTGRES_PORT: port(15432),
+  WATTLINE_MQTT_PORT: port(11883),
+  WATTLINE_API_PORT: port(8080),
+  WATTLINE_KAFKA_BROKERS: z.string().min(1).optional(),
+  WATTLINE_KAFKA_CLIENT_ID: z.string().min(1).default("wattline"),
+  WATTLINE_QUESTDB_HTTP_URL: z.url().optional(),
+  WATTLINE_QUESTDB_PG_URL: z.url().optional(),
+  WATTLINE_QUESTDB_USER: z.string().min(1).optional(),
+  WATTLINE_QUESTDB_PASSWORD: z.string().min(1).optional(),
+  WATTLINE_POSTGRES_URL: z.url().optional(),
+  WATTLINE_MQTT_URL: z.url().optional(),
+  WATTLINE_MQTT_USERNAME: z.string().min(1).optional(),
+  WATTLINE_MQTT_PASSWORD: z.string().min(1).optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Credentials that `stack up` generated for the local services; used only when the environment names none. */
+export interface StackSecrets {
+  postgresPassword: string;
+  questdbPassword: string;
+  mqttUsername: string;
+  mqttPassword: string;
+}
+
+export interface Config {
+  env: Env;
+  stateDir: string;
+  logLevel: Env["WATTLINE_LOG_LEVEL"];
+  kafka: { brokers: string[]; clientId: string };
+  questdb: { httpUrl: string; pgUrl: string; user: string; password: string };
+  postgres: { url: string };
+  mqtt: { url: string; username: string; password: string };
+  api: { port: number };
+}
+
+export class ConfigError extends Error {}
+
+export function secretsPath(stateDir: string): string {
+  return join(stateDir, "secrets.json");
+}
+
+function readStackSecrets(stateDir: string): StackSecrets | undefined {
+  const file = secretsPath(stateDir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as StackSecrets) : undefined;
+}
+
+export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = envSchema.safeParse(environment);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`invalid configuration: ${problems.join("; ")}`);
+  }
+  const env = parsed.data;
+  const stateDir = resolve(env.WATTLINE_STATE_DIR);
+  const secrets = readStackSecrets(stateDir);
+  const questdbUser = env.WATTLINE_QUESTDB_USER ?? "admin";
+  const questdbPassword = env.WATTLINE_QUESTDB_PASSWORD ?? secrets?.questdbPassword ?? "quest";
+  const pgPassword = encodeURIComponent(secrets?.postgresPassword ?? "");
+  return {
+    env,
+    stateDir,
+    logLevel: env.WATTLINE_LOG_LEVEL,
+    kafka: {
+      brokers: (env.WATTLINE_KAFKA_BROKERS ?? `127.0.0.1:${env.WATTLINE_KAFKA_PORT}`)
+        .split(",")
+        .map((b) => b.trim()),
+      clientId: env.WATTLINE_KAFKA_CLIENT_ID,
+    },
+    questdb: {
+      httpUrl: env.WATTLINE_QUESTDB_HTTP_URL ?? `http://127.0.0.1:${env.WATTLINE_QUESTDB_HTTP_PORT}`,
+      pgUrl:
+        env.WATTLINE_QUESTDB_PG_URL ??
+        `postgres://${questdbUser}:${encodeURIComponent(questdbPassword)}@127.0.0.1:${env.WATTLINE_QUESTDB_PG_PORT}/qdb`,
+      user: questdbUser,
+      password: questdbPassword,
+    },
+    postgres: {
+      url:
+        env.WATTLINE_POSTGRES_URL ??
+        `postgres://wattline:${pgPassword}@127.0.0.1:${env.WATTLINE_POSTGRES_PORT}/wattline`,
+    },
+    mqtt: {
+      url: env.WATTLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.WATTLINE_MQTT_PORT}`,
+      username: env.WATTLINE_MQTT_USERNAME ?? secrets?.mqttUsername ?? "wattline",
+      password: env.WATTLINE_MQTT_PASSWORD ?? secrets?.mqttPassword ?? "",
+    },
+    api: { port: env.WATTLINE_API_PORT },
+  };
+}

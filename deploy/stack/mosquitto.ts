@@ -1,0 +1,78 @@
+// Mosquitto from Debian's packages with its own config and port; a generated username and password are required.
+// Queues are large and persisted so that a QoS 1 subscriber with a persistent session loses nothing while it is down.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import mqtt from "mqtt";
+import { which } from "./install.ts";
+import type { Service, StackContext } from "./service.ts";
+
+const dirs = (ctx: StackContext) => {
+  const root = ctx.paths.service("mosquitto");
+  return { root, data: join(root, "data"), conf: join(root, "mosquitto.conf"), passwd: join(root, "passwd") };
+};
+
+export const mosquitto: Service = {
+  name: "mosquitto",
+  startTimeoutMs: 30_000,
+  externalUrl: (ctx) => ctx.config.env.WATTLINE_MQTT_URL,
+  missingPackages: () => (mosquittoBin("mosquitto") && mosquittoBin("mosquitto_passwd") ? [] : ["mosquitto"]),
+  url: (ctx) => ctx.config.mqtt.url,
+  async prepare(ctx) {
+    const d = dirs(ctx);
+    mkdirSync(d.data, { recursive: true });
+    execFileSync(required("mosquitto_passwd"), [
+      "-b",
+      "-c",
+      d.passwd,
+      ctx.secrets.mqttUsername,
+      ctx.secrets.mqttPassword,
+    ]);
+    const conf = [
+      "per_listener_settings false",
+      `listener ${ctx.config.env.WATTLINE_MQTT_PORT} 127.0.0.1`,
+      "allow_anonymous false",
+      `password_file ${d.passwd}`,
+      "persistence true",
+      `persistence_location ${d.data}/`,
+      "autosave_interval 5",
+      "max_queued_messages 1000000",
+      "max_inflight_messages 1000",
+      "message_size_limit 1048576",
+      "log_dest stdout",
+      "log_type error",
+      "log_type warning",
+      "log_type notice",
+      // As root, Mosquitto would switch to the `mosquitto` user, which cannot read a private state folder.
+      ...(process.getuid?.() === 0 ? ["user root"] : []),
+      "",
+    ];
+    writeFileSync(d.conf, conf.join("\n"));
+  },
+  command(ctx) {
+    return { command: required("mosquitto"), args: ["-c", dirs(ctx).conf] };
+  },
+  async healthy(ctx) {
+    const client = await mqtt.connectAsync(ctx.config.mqtt.url, {
+      username: ctx.secrets.mqttUsername,
+      password: ctx.secrets.mqttPassword,
+      connectTimeout: 2000,
+      reconnectPeriod: 0,
+    });
+    await client.endAsync();
+    return true;
+  },
+};
+
+/** Debian puts the broker in /usr/sbin, which a non-root PATH often lacks. */
+function mosquittoBin(name: string): string | undefined {
+  return (
+    which(name) ?? ["/usr/sbin", "/usr/bin"].map((dir) => join(dir, name)).find((path) => existsSync(path))
+  );
+}
+
+function required(name: string): string {
+  const bin = mosquittoBin(name);
+  if (!bin) throw new Error(`${name} not found: apt-get install mosquitto`);
+  return bin;
+}

@@ -1,0 +1,75 @@
+// QuestDB, a pinned release from Maven Central (deploy/questdb/pom.xml), run with the machine's Java.
+// HTTP (REST, ILP over HTTP) and PGWire both require the generated credentials; the TCP and UDP line listeners are off.
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { mavenCopyDependencies } from "./install.ts";
+import { javaToolchain } from "./kafka.ts";
+import type { Service, StackContext } from "./service.ts";
+
+const pom = join(dirname(fileURLToPath(import.meta.url)), "..", "questdb", "pom.xml");
+
+const dirs = (ctx: StackContext) => {
+  const root = ctx.paths.service("questdb");
+  return { libs: join(root, "libs"), root: join(root, "root") };
+};
+
+function serverConf(ctx: StackContext): string {
+  const env = ctx.config.env;
+  return [
+    `http.net.bind.to=127.0.0.1:${env.WATTLINE_QUESTDB_HTTP_PORT}`,
+    `http.min.net.bind.to=127.0.0.1:${env.WATTLINE_QUESTDB_MIN_HTTP_PORT}`,
+    `pg.net.bind.to=127.0.0.1:${env.WATTLINE_QUESTDB_PG_PORT}`,
+    `http.user=${ctx.config.questdb.user}`,
+    `http.password=${ctx.config.questdb.password}`,
+    `pg.user=${ctx.config.questdb.user}`,
+    `pg.password=${ctx.config.questdb.password}`,
+    "pg.readonly.user.enabled=false",
+    "line.tcp.enabled=false",
+    "line.udp.enabled=false",
+    "telemetry.enabled=false",
+    "",
+  ].join("\n");
+}
+
+export const questdb: Service = {
+  name: "questdb",
+  startTimeoutMs: 90_000,
+  externalUrl: (ctx) => ctx.config.env.WATTLINE_QUESTDB_HTTP_URL,
+  missingPackages: javaToolchain,
+  url: (ctx) => ctx.config.questdb.httpUrl,
+  async prepare(ctx) {
+    const d = dirs(ctx);
+    mavenCopyDependencies(pom, d.libs, ctx.log);
+    mkdirSync(join(d.root, "conf"), { recursive: true });
+    writeFileSync(join(d.root, "conf", "server.conf"), serverConf(ctx));
+  },
+  command(ctx) {
+    const d = dirs(ctx);
+    const jar = readdirSync(d.libs).find((f) => f.startsWith("questdb-") && f.endsWith(".jar"));
+    if (!jar) throw new Error(`no QuestDB jar in ${d.libs}`);
+    return {
+      command: "java",
+      args: [
+        "-Xms256m",
+        "-Xmx1g",
+        "-XX:+UseParallelGC",
+        "-Dnoebug",
+        "-p",
+        join(d.libs, jar),
+        "-m",
+        "io.questdb/io.questdb.ServerMain",
+        "-d",
+        d.root,
+      ],
+    };
+  },
+  async healthy(ctx) {
+    const { httpUrl, user, password } = ctx.config.questdb;
+    const res = await fetch(`${httpUrl}/exec?query=${encodeURIComponent("SELECT 1")}`, {
+      headers: { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` },
+      signal: AbortSignal.timeout(2000),
+    });
+    return res.ok;
+  },
+};

@@ -1,0 +1,27 @@
+// What the stack needs to know of each service it runs.
+import type { Config, StackSecrets } from "../config.ts";
+import type { StackPaths } from "./paths.ts";
+import type { StartSpec } from "./processes.ts";
+
+export interface StackContext {
+  config: Config;
+  paths: StackPaths;
+  secrets: StackSecrets;
+  log: (message: string) => void;
+}
+
+export interface Service {
+  name: string;
+  /** Set when the environment points this service elsewhere: the local stack then leaves it alone. */
+  externalUrl(ctx: StackContext): string | undefined;
+  /** Debian packages to install when the binaries are missing. */
+  missingPackages(): string[];
+  /** Fetch jars, write configuration, initialise data on first start. Idempotent. */
+  prepare(ctx: StackContext): Promise<void>;
+  command(ctx: StackContext): Omit<StartSpec, "logFile" | "pidFile">;
+  healthy(ctx: StackContext): Promise<boolean>;
+  /** Work that needs the running service, e.g. creating the database. Idempotent. */
+  afterStart?(ctx: StackContext): Promise<void>;
+  url(ctx: StackContext): string;
+  startTimeoutMs: number;
+}
