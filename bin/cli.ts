@@ -1,8 +1,11 @@
 // The `wattline` command. Each action imports its module lazily so that a command loads only the clients it uses.
+import { readFileSync } from "node:fs";
 import { Command } from "commander";
+import { ConfigError } from "../deploy/config.ts";
 
 const program = new Command("wattline")
   .description("Energy telemetry: MQTT and HopeCloud in, Kafka (Avro) through, an exact energy ledger out.")
+  .version(JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version)
   .showHelpAfterError();
 
 const stack = program.command("stack").description("the local stack: Kafka, QuestDB, Postgres, Mosquitto");
@@ -49,4 +52,11 @@ program
     (await import("../pipelines/compute/command.ts")).compute(opts),
   );
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // A person reads this: the message, not a stack trace (set WATTLINE_DEBUG=1 for that).
+  process.stderr.write(`wattline: ${(err as Error).message}\n`);
+  if (process.env.WATTLINE_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  process.exitCode = err instanceof ConfigError ? 2 : 1;
+}

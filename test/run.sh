@@ -3,15 +3,16 @@
 # (installing what is missing), every test runs against it, and the stack is stopped again if this run started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-[ -d node_modules ] || npm ci --no-audit --no-fund
+wattline=deploy/wattline.sh
 mode="${1:-all}"
 if [ "$mode" = unit ]; then
+  "$wattline" --version >/dev/null
   mapfile -t files < <(find test/unit -name '*.test.ts' | sort)
 else
   started=0
-  node bin/wattline.js stack status --quiet || started=1
-  node bin/wattline.js stack up
-  if [ "$started" = 1 ]; then trap 'node bin/wattline.js stack down' EXIT; fi
+  "$wattline" stack status --quiet || started=1
+  "$wattline" stack up
+  if [ "$started" = 1 ]; then trap '"$wattline" stack down' EXIT; fi
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
 node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"

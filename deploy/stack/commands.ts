@@ -1,7 +1,7 @@
 // `wattline stack up | down | status | logs`: the local stack's lifecycle.
 import { existsSync, mkdirSync } from "node:fs";
 import { loadConfig } from "../config.ts";
-import { waitFor } from "./health.ts";
+import { portOpen, waitFor } from "./health.ts";
 import { aptInstall } from "./install.ts";
 import { kafka } from "./kafka.ts";
 import { mosquitto } from "./mosquitto.ts";
@@ -38,6 +38,10 @@ async function startOne(ctx: StackContext, s: Service): Promise<void> {
     return;
   }
   await stopPid(ctx.paths.pid(s.name));
+  for (const [port, variable] of s.ports(ctx)) {
+    if (await portOpen(port))
+      throw new Error(`${s.name}: port ${port} is taken by another process; choose another with ${variable}`);
+  }
   await s.prepare(ctx);
   const pid = startDetached({
     ...s.command(ctx),

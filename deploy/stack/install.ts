@@ -1,8 +1,9 @@
 // Installing what a fresh machine lacks: Debian packages through apt, Java jars through Maven from a pinned pom.
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { promisify } from "node:util";
 
 export function which(binary: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(":")) {
@@ -51,7 +52,11 @@ export function postgresBinDir(): string | undefined {
 }
 
 /** Copies a pom's runtime dependencies into `dir` unless the jars there already match that pom. */
-export function mavenCopyDependencies(pom: string, dir: string, log: (msg: string) => void): void {
+export async function mavenCopyDependencies(
+  pom: string,
+  dir: string,
+  log: (msg: string) => void,
+): Promise<void> {
   const stamp = join(dir, ".pom-sha256");
   const hash = createHash("sha256").update(readFileSync(pom)).digest("hex");
   if (existsSync(stamp) && readFileSync(stamp, "utf8") === hash) return;
@@ -60,18 +65,17 @@ export function mavenCopyDependencies(pom: string, dir: string, log: (msg: strin
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   log(`mvn dependency:copy-dependencies -f ${pom}`);
-  execFileSync(
-    "mvn",
-    [
-      "-q",
-      "-B",
-      "-f",
-      pom,
-      "dependency:copy-dependencies",
-      `-DoutputDirectory=${dir}`,
-      "-DincludeScope=runtime",
-    ],
-    { stdio: ["ignore", "inherit", "inherit"] },
-  );
+  const args = [
+    "-q",
+    "-B",
+    "-f",
+    pom,
+    "dependency:copy-dependencies",
+    `-DoutputDirectory=${dir}`,
+    "-DincludeScope=runtime",
+  ];
+  await promisify(execFile)("mvn", args).catch((err: { stdout?: string; message: string }) => {
+    throw new Error(`mvn failed for ${pom}: ${err.stdout?.slice(-2000) || err.message}`);
+  });
   writeFileSync(stamp, hash);
 }

@@ -69,9 +69,13 @@ export const kafka: Service = {
   externalUrl: (ctx) => ctx.config.env.WATTLINE_KAFKA_BROKERS,
   missingPackages: javaToolchain,
   url: (ctx) => ctx.config.kafka.brokers.join(","),
+  ports: (ctx) => [
+    [ctx.config.env.WATTLINE_KAFKA_PORT, "WATTLINE_KAFKA_PORT"],
+    [ctx.config.env.WATTLINE_KAFKA_CONTROLLER_PORT, "WATTLINE_KAFKA_CONTROLLER_PORT"],
+  ],
   async prepare(ctx) {
     const d = dirs(ctx);
-    mavenCopyDependencies(pom, d.libs, ctx.log);
+    await mavenCopyDependencies(pom, d.libs, ctx.log);
     mkdirSync(d.data, { recursive: true });
     writeFileSync(d.props, serverProperties(ctx, d.data));
     writeFileSync(d.log4j, log4j);

@@ -18,6 +18,7 @@ export const mosquitto: Service = {
   externalUrl: (ctx) => ctx.config.env.WATTLINE_MQTT_URL,
   missingPackages: () => (mosquittoBin("mosquitto") && mosquittoBin("mosquitto_passwd") ? [] : ["mosquitto"]),
   url: (ctx) => ctx.config.mqtt.url,
+  ports: (ctx) => [[ctx.config.env.WATTLINE_MQTT_PORT, "WATTLINE_MQTT_PORT"]],
   async prepare(ctx) {
     const d = dirs(ctx);
     mkdirSync(d.data, { recursive: true });

@@ -68,6 +68,7 @@ export const postgres: Service = {
   externalUrl: (ctx) => ctx.config.env.WATTLINE_POSTGRES_URL,
   missingPackages: () => (postgresBinDir() ? [] : ["postgresql"]),
   url: (ctx) => ctx.config.postgres.url,
+  ports: (ctx) => [[ctx.config.env.WATTLINE_POSTGRES_PORT, "WATTLINE_POSTGRES_PORT"]],
   async prepare(ctx) {
     if (isRoot()) ensureServiceUser();
     resolvedDataDir = dataDir(ctx);

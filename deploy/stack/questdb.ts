@@ -38,9 +38,14 @@ export const questdb: Service = {
   externalUrl: (ctx) => ctx.config.env.WATTLINE_QUESTDB_HTTP_URL,
   missingPackages: javaToolchain,
   url: (ctx) => ctx.config.questdb.httpUrl,
+  ports: (ctx) => [
+    [ctx.config.env.WATTLINE_QUESTDB_HTTP_PORT, "WATTLINE_QUESTDB_HTTP_PORT"],
+    [ctx.config.env.WATTLINE_QUESTDB_PG_PORT, "WATTLINE_QUESTDB_PG_PORT"],
+    [ctx.config.env.WATTLINE_QUESTDB_MIN_HTTP_PORT, "WATTLINE_QUESTDB_MIN_HTTP_PORT"],
+  ],
   async prepare(ctx) {
     const d = dirs(ctx);
-    mavenCopyDependencies(pom, d.libs, ctx.log);
+    await mavenCopyDependencies(pom, d.libs, ctx.log);
     mkdirSync(join(d.root, "conf"), { recursive: true });
     writeFileSync(join(d.root, "conf", "server.conf"), serverConf(ctx));
   },

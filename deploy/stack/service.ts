@@ -23,5 +23,7 @@ export interface Service {
   /** Work that needs the running service, e.g. creating the database. Idempotent. */
   afterStart?(ctx: StackContext): Promise<void>;
   url(ctx: StackContext): string;
+  /** Ports the service listens on, with the variable that sets each: checked free before a start. */
+  ports(ctx: StackContext): [number, string][];
   startTimeoutMs: number;
 }

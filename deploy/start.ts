@@ -1,0 +1,8 @@
+// `wattline start` (npm start): the local stack, then the system's processes in this one process.
+import { up } from "./stack/commands.ts";
+
+export async function start(): Promise<void> {
+  await up();
+  if (process.exitCode) return;
+  await (await import("../api/serve.ts")).serve();
+}
