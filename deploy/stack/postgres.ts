@@ -3,7 +3,7 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import pg from "pg";
 import { postgresBinDir } from "./install.ts";
 import type { Service, StackContext } from "./service.ts";
@@ -76,9 +76,10 @@ export const postgres: Service = {
     const bin = postgresBinDir();
     if (!bin) throw new Error("PostgreSQL binaries not found under /usr/lib/postgresql");
     ctx.log(`initdb ${resolvedDataDir}`);
-    const pwfile = join(ctx.paths.run, "pg-initial-password");
-    mkdirSync(ctx.paths.run, { recursive: true });
-    writeFileSync(pwfile, ctx.secrets.postgresPassword, { mode: 0o644 });
+    // Beside the data directory: the one place the service user is known to reach.
+    const pwfile = join(dirname(resolvedDataDir), "initial-password");
+    writeFileSync(pwfile, ctx.secrets.postgresPassword, { mode: 0o600 });
+    if (isRoot()) execFileSync("chown", [SERVICE_USER, pwfile]);
     try {
       const [cmd, args] = asServiceUser(join(bin, "initdb"), [
         "-D",
