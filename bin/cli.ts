@@ -43,6 +43,50 @@ program
   .description("serve the HTTP API")
   .action(async () => (await import("../api/serve.ts")).serve());
 
+const connect = program.command("connect").description("connectors: outside sources into Kafka");
+connect
+  .command("mqtt")
+  .description("MQTT (QoS 1, persistent session) to Kafka, per the routing table")
+  .action(async () => (await import("../connectors/commands.ts")).connectMqtt());
+connect
+  .command("file <path>")
+  .description("an NDJSON backfill (readings or {topic, payload} captures; - for stdin) to Kafka")
+  .action(async (path: string) => (await import("../connectors/commands.ts")).connectFile(path));
+
+program
+  .command("tail <topic>")
+  .description("print a topic's records, decoded, as NDJSON")
+  .option("--from-beginning", "start at the oldest record")
+  .option("--count <n>", "stop after N records")
+  .action(async (topic: string, opts: { fromBeginning?: boolean; count?: string }) =>
+    (await import("../pipelines/runtime/tail.ts")).tail(topic, opts),
+  );
+
+const db = program.command("db").description("the registry database (Postgres)");
+db.command("migrate")
+  .description("apply pending migrations (idempotent; waits while another process migrates)")
+  .action(async () => (await import("../schemas/postgres/command.ts")).dbMigrate());
+
+program
+  .command("import <file>")
+  .description("import sites, systems, equipment and devices from a YAML file (see docs/registry.md)")
+  .option("--dry-run", "report what would be created and changed; write nothing")
+  .option("--json", "machine-readable report")
+  .action(async (file: string, opts: { dryRun?: boolean; json?: boolean }) =>
+    (await import("../pipelines/registry/import-command.ts")).importCommand(file, opts),
+  );
+
+const charging = program.command("charging").description("EV charging stations and points");
+charging
+  .command("reconcile")
+  .description("create the charging points missing according to the stations' connector counts")
+  .option("--device <id>", "only this station (with or without dashes)")
+  .option("--dry-run", "report what would be created; write nothing")
+  .option("--json", "machine-readable report")
+  .action(async (opts: { device?: string; dryRun?: boolean; json?: boolean }) =>
+    (await import("../pipelines/registry/charging-command.ts")).chargingReconcile(opts),
+  );
+
 program
   .command("compute")
   .description("batch: readings (NDJSON) in, hourly and daily energy (NDJSON) out, per ENERGY_SEMANTICS")
@@ -51,6 +95,26 @@ program
   .action(async (opts: { input: string; devices?: string }) =>
     (await import("../pipelines/compute/command.ts")).compute(opts),
   );
+
+program
+  .command("simulate")
+  .description("a simulated device fleet publishing over MQTT (see docs/simulator.md)")
+  .requiredOption("--devices <n>", "number of devices")
+  .option("--interval <s>", "seconds of simulated time between a device's readings", "60")
+  .option("--heartbeat <s>", "seconds of simulated time between a device's heartbeats", "300")
+  .option("--faults", "inject resets, reboots, dips, glitches, gaps, duplicates, out-of-order delivery")
+  .option("--fault-rates <list>", "probability per reading, e.g. reset=0.001,gap=0.0005 (implies --faults)")
+  .option("--seed <k>", "seed (0–4294967295) for the same fleet and data; random (and logged) if not given")
+  .option("--start <iso>", "simulated start time, ISO-8601 with Z or offset (default: now)")
+  .option("--duration <s>", "stop after this many wall-clock seconds (default: at SIGINT/SIGTERM)")
+  .option("--sim-duration <s>", "stop after this many simulated seconds")
+  .option("--speed <x>", "simulated seconds per wall second, or max for as fast as the output goes", "1")
+  .option("--site-timezones <list>", "IANA zones of the sites, comma-separated", "Europe/Berlin,Asia/Kolkata")
+  .option("--connections <n>", "MQTT connections; one per device gives every device a last will", "1")
+  .option("--prefix <p>", "device id prefix (<prefix>-inv-0001)", "sim")
+  .option("--manifest <file>", "write the fleet's device settings (JSON) for `wattline compute --devices`")
+  .option("--stdout, --dry-run", "print NDJSON {topic, payload} lines instead of publishing (no broker)")
+  .action(async (opts) => (await import("../connectors/simulator/command.ts")).simulate(opts));
 
 try {
   await program.parseAsync(process.argv);

@@ -29,6 +29,14 @@ const envSchema = z.object({
   WATTLINE_MQTT_URL: z.url().optional(),
   WATTLINE_MQTT_USERNAME: z.string().min(1).optional(),
   WATTLINE_MQTT_PASSWORD: z.string().min(1).optional(),
+  WATTLINE_MQTT_CLIENT_ID: z.string().min(1).default("wattline-mqtt-connector"),
+  WATTLINE_MQTT_ROUTES_FILE: z.string().min(1).optional(),
+  WATTLINE_MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(65_536),
+  WATTLINE_KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  WATTLINE_KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
+  WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(2000),
+  WATTLINE_KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(5),
+  WATTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -45,10 +53,25 @@ export interface Config {
   env: Env;
   stateDir: string;
   logLevel: Env["WATTLINE_LOG_LEVEL"];
-  kafka: { brokers: string[]; clientId: string };
+  kafka: {
+    brokers: string[];
+    clientId: string;
+    partitions: number;
+    retentionMs: number;
+    batchMax: number;
+    lingerMs: number;
+  };
   questdb: { httpUrl: string; pgUrl: string; user: string; password: string };
   postgres: { url: string };
-  mqtt: { url: string; username: string; password: string };
+  mqtt: {
+    url: string;
+    username: string;
+    password: string;
+    clientId: string;
+    routesFile: string | undefined;
+    maxPayloadBytes: number;
+  };
+  metrics: { port: number };
   api: { port: number };
 }
 
@@ -84,6 +107,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         .split(",")
         .map((b) => b.trim()),
       clientId: env.WATTLINE_KAFKA_CLIENT_ID,
+      partitions: env.WATTLINE_KAFKA_PARTITIONS,
+      retentionMs: env.WATTLINE_KAFKA_RETENTION_MS,
+      batchMax: env.WATTLINE_KAFKA_BATCH_MAX,
+      lingerMs: env.WATTLINE_KAFKA_LINGER_MS,
     },
     questdb: {
       httpUrl: env.WATTLINE_QUESTDB_HTTP_URL ?? `http://127.0.0.1:${env.WATTLINE_QUESTDB_HTTP_PORT}`,
@@ -102,7 +129,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       url: env.WATTLINE_MQTT_URL ?? `mqtt://127.0.0.1:${env.WATTLINE_MQTT_PORT}`,
       username: env.WATTLINE_MQTT_USERNAME ?? secrets?.mqttUsername ?? "wattline",
       password: env.WATTLINE_MQTT_PASSWORD ?? secrets?.mqttPassword ?? "",
+      clientId: env.WATTLINE_MQTT_CLIENT_ID,
+      routesFile: env.WATTLINE_MQTT_ROUTES_FILE,
+      maxPayloadBytes: env.WATTLINE_MQTT_MAX_PAYLOAD_BYTES,
     },
+    metrics: { port: env.WATTLINE_METRICS_PORT },
     api: { port: env.WATTLINE_API_PORT },
   };
 }

@@ -15,4 +15,11 @@ else
   if [ "$started" = 1 ]; then trap '"$wattline" stack down' EXIT; fi
   mapfile -t files < <(find test -name '*.test.ts' | sort)
 fi
-node --import tsx --test --test-concurrency=1 --test-reporter=spec "${files[@]}"
+tap="$(mktemp)"
+status=0
+node --import tsx --test --test-concurrency=1 \
+  --test-reporter=spec --test-reporter-destination=stdout \
+  --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?
+echo "$(sed -n 's/^# pass //p' "$tap") passed, $(sed -n 's/^# fail //p' "$tap") failed"
+rm -f "$tap"
+exit "$status"

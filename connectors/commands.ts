@@ -1,0 +1,29 @@
+// `wattline connect mqtt|file`: the connector processes.
+import { loadConfig } from "../deploy/config.ts";
+import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
+import { createLogger } from "../deploy/logger.ts";
+import { serveMetrics } from "../deploy/metrics.ts";
+
+export async function connectMqtt(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger("mqtt-connector", config.logLevel);
+  installShutdown(logger);
+  await serveMetrics(config.metrics.port);
+  const { startMqttConnector } = await import("./mqtt/connector.ts");
+  const connector = await startMqttConnector(config, logger);
+  onShutdown(() => connector.stop());
+  connector.failed.catch((err: Error) => {
+    logger.fatal(
+      { err: err.message },
+      "Kafka refused records; exiting so that the broker redelivers what was not acknowledged",
+    );
+    process.exit(1);
+  });
+}
+
+export async function connectFile(path: string): Promise<void> {
+  const config = loadConfig();
+  const { backfillFile } = await import("./file/connector.ts");
+  const summary = await backfillFile(config, path, process.stderr.isTTY);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+}

@@ -1,0 +1,108 @@
+// `wattline connect mqtt`: MQTT (QoS 1, persistent session) → validated Avro records on Kafka, invalid messages to
+// the dead-letter topic. A message is acknowledged to the broker only after Kafka acknowledged its record, so a
+// connector that dies in between loses nothing: the broker redelivers, and the ledger drops the duplicate.
+import mqtt, { type MqttClient } from "mqtt";
+import type { Config } from "../../deploy/config.ts";
+import type { Logger } from "../../deploy/logger.ts";
+import { BatchProducer } from "../../pipelines/runtime/batch-producer.ts";
+import { createKafka } from "../../pipelines/runtime/kafka.ts";
+import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
+import { schemaStore } from "../../schemas/codec/schema-store.ts";
+import { deadLettered, messagesIn, produceLatency, recordsOut } from "../metrics.ts";
+import { deferPubacks } from "./deferred-acks.ts";
+import { loadRoutes } from "./routes.ts";
+import { translate } from "./translate.ts";
+
+/** Topics watched beyond the routes' own filters, so that a device publishing somewhere unexpected is seen. */
+const WATCHED = ["autovolt/#"];
+
+export interface MqttConnector {
+  client: MqttClient;
+  /** Rejects when Kafka refuses a batch for good: the process should exit, unacknowledged messages stay queued. */
+  failed: Promise<never>;
+  stop(): Promise<void>;
+}
+
+export interface MqttConnectorOptions {
+  /** A clean session forgets subscriptions and queued messages at disconnect (for tests); default false. */
+  cleanSession?: boolean;
+}
+
+export async function startMqttConnector(
+  config: Config,
+  logger: Logger,
+  options: MqttConnectorOptions = {},
+): Promise<MqttConnector> {
+  const routes = loadRoutes(config.mqtt.routesFile);
+  const store = schemaStore();
+  const kafka = createKafka(config, "wattline-mqtt-connector");
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config);
+  await admin.disconnect();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+
+  let fail: (err: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {});
+  const batches = new BatchProducer(producer, {
+    batchMax: config.kafka.batchMax,
+    lingerMs: config.kafka.lingerMs,
+    onBatch: (_n, waitMs) => produceLatency.observe({ connector: "mqtt" }, waitMs / 1000),
+    onError: (err) => fail(err),
+  });
+
+  const client = mqtt.connect(config.mqtt.url, {
+    clientId: config.mqtt.clientId,
+    clean: options.cleanSession ?? false,
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    reconnectPeriod: 1000,
+  });
+  const acks = deferPubacks(client);
+  // Emitted before the client sends the PUBACK, which deferPubacks then holds until Kafka has the record.
+  client.on("message", (topic, payload, packet) => handle(topic, payload, packet.qos));
+
+  function handle(topic: string, payload: Buffer, qos: number): void {
+    const generation = acks.generation;
+    const onAck = qos > 0 ? () => acks.releaseOne(generation) : undefined;
+    const t = translate(
+      routes,
+      { topic, payload, receivedAt: Date.now(), source: "mqtt" },
+      config.mqtt.maxPayloadBytes,
+    );
+    const route = t.route?.name ?? "none";
+    messagesIn.inc({ connector: "mqtt", route });
+    if (t.ok) {
+      batches.add(t.kafkaTopic, t.key, store.encode(t.record, t.value as never), () => {
+        recordsOut.inc({ connector: "mqtt", route });
+        onAck?.();
+      });
+    } else {
+      batches.add(TOPICS.deadLetter, t.deadLetter.key, store.encode("DeadLetter", t.deadLetter), () => {
+        deadLettered.inc({ connector: "mqtt", route, reason: t.deadLetter.reason });
+        onAck?.();
+      });
+    }
+  }
+
+  client.on("error", (err) => logger.warn({ err: err.message }, "mqtt error"));
+  client.on("reconnect", () => logger.info("mqtt reconnecting"));
+  await Promise.race([new Promise<void>((resolve) => client.once("connect", () => resolve())), failed]);
+  const filters = [...new Set([...routes.map((r) => r.topic.filter), ...WATCHED])];
+  await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
+  logger.info({ filters, clientId: config.mqtt.clientId }, "mqtt connector subscribed");
+
+  return {
+    client,
+    failed,
+    async stop() {
+      await batches.flush();
+      await client.endAsync();
+      await producer.disconnect();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+// The declarative routing table: which MQTT topics become which records on which Kafka topic. More routes come
+// from a JSON file (WATTLINE_MQTT_ROUTES_FILE), so a new device family needs configuration, not code.
+import { readFileSync } from "node:fs";
+import { z } from "zod";
+import { TOPICS } from "../../pipelines/runtime/topics.ts";
+import type { RecordName } from "../../schemas/generated/types.ts";
+import type { RouteKind } from "./payloads.ts";
+import { compileTopicPattern, type TopicPattern } from "./topic-pattern.ts";
+
+export interface Route {
+  name: string;
+  kind: RouteKind;
+  topic: TopicPattern;
+  /** Device field name → Wattline field name, for telemetry from devices that name things differently. */
+  fields: Record<string, string>;
+}
+
+export const KIND_TARGETS: Record<RouteKind, { record: RecordName; kafkaTopic: string }> = {
+  telemetry: { record: "TelemetryReading", kafkaTopic: TOPICS.telemetry },
+  status: { record: "DeviceStatus", kafkaTopic: TOPICS.status },
+  heartbeat: { record: "Heartbeat", kafkaTopic: TOPICS.heartbeat },
+  connectors: { record: "ChargingConnectorCount", kafkaTopic: TOPICS.connectors },
+};
+
+const routeSpec = z.object({
+  name: z.string().min(1),
+  kind: z.enum(["telemetry", "status", "heartbeat", "connectors"]),
+  pattern: z.string().min(1),
+  fields: z.record(z.string(), z.string()).default({}),
+});
+
+type RouteSpec = z.input<typeof routeSpec>;
+
+export const DEFAULT_ROUTES: RouteSpec[] = [
+  { name: "autovolt-telemetry", kind: "telemetry", pattern: "autovolt/{device}/telemetry" },
+  { name: "autovolt-status", kind: "status", pattern: "autovolt/{device}/status" },
+  { name: "autovolt-heartbeat", kind: "heartbeat", pattern: "autovolt/{device}/heartbeat" },
+  {
+    name: "sweet-home-connectors",
+    kind: "connectors",
+    pattern: "{account}/sweet-home/{device}/status-control/connectors-count",
+  },
+];
+
+export function compileRoutes(specs: unknown[]): Route[] {
+  return specs.map((raw, i) => {
+    const parsed = routeSpec.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(
+        `route #${i + 1}: ${issue?.path.join(".") ?? ""} ${issue?.message ?? "invalid"}`.trim(),
+      );
+    }
+    const spec = parsed.data;
+    const topic = compileTopicPattern(spec.pattern);
+    if (!topic.filter.split("/").includes("+") || !spec.pattern.includes("{device}")) {
+      throw new Error(`route ${spec.name}: the pattern must capture {device}`);
+    }
+    return { name: spec.name, kind: spec.kind, topic, fields: spec.fields };
+  });
+}
+
+export function loadRoutes(routesFile: string | undefined): Route[] {
+  const extra = routesFile ? (JSON.parse(readFileSync(routesFile, "utf8")) as unknown) : [];
+  if (!Array.isArray(extra)) throw new Error(`${routesFile}: expected a JSON array of routes`);
+  return compileRoutes([...DEFAULT_ROUTES, ...extra]);
+}
