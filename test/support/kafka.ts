@@ -9,11 +9,11 @@ export interface Collected {
   record: Record<string, unknown>;
 }
 
-/** Collects records of `topic` (from the beginning) whose key matches, until `count` arrived or the timeout. */
+/** Collects records of `topic` (from the beginning) that match, until `enough` (a count or a test) or the timeout. */
 export async function collect(
   topic: string,
-  keyMatches: (key: string | null) => boolean,
-  count: number,
+  matches: (key: string | null, record: Record<string, unknown>) => boolean,
+  enough: number | ((collected: Collected[]) => boolean),
   timeoutMs = 20_000,
 ): Promise<Collected[]> {
   const kafka = createKafka(config, "test-collector");
@@ -27,14 +27,17 @@ export async function collect(
     void consumer.run({
       eachMessage: async ({ message }) => {
         const key = message.key?.toString() ?? null;
-        if (!keyMatches(key) || !message.value) return;
-        const decoded = store.decode(message.value);
-        out.push({
-          key,
-          name: decoded.name,
-          record: { ...(decoded.record as object) } as Record<string, unknown>,
-        });
-        if (out.length >= count) {
+        if (!message.value) return;
+        let decoded: ReturnType<typeof store.decode>;
+        try {
+          decoded = store.decode(message.value);
+        } catch {
+          return; // not ours to judge: other writers share these topics
+        }
+        const record = { ...(decoded.record as object) } as Record<string, unknown>;
+        if (!matches(key, record)) return;
+        out.push({ key, name: decoded.name, record });
+        if (typeof enough === "number" ? out.length >= enough : enough(out)) {
           clearTimeout(timer);
           resolve();
         }
