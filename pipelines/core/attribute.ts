@@ -1,0 +1,26 @@
+// Spreads an interval's energy over the local hours it overlaps, in proportion to the overlap (spec: "Attribution").
+import type { ZoneClock } from "./hours.ts";
+
+export interface HourShare {
+  hour_start: number;
+  energy_wh: number;
+}
+
+/** The shares of `(from, to]` (from < to), in time order; they sum to `delta_wh`. */
+export function attribute(from: number, to: number, delta_wh: number, clock: ZoneClock): HourShare[] {
+  const shares: HourShare[] = [];
+  const duration = to - from;
+  let cursor = from;
+  let before = 0;
+  while (cursor < to) {
+    const bucket = clock.bucketOf(cursor);
+    const end = Math.min(bucket.end, to);
+    // Differences of the energy accumulated up to each boundary: never negative (rounding is monotonic), and the
+    // last boundary is the delta itself, so no rounding of it is lost.
+    const upToEnd = end === to ? delta_wh : (delta_wh * (end - from)) / duration;
+    shares.push({ hour_start: bucket.start, energy_wh: upToEnd - before });
+    before = upToEnd;
+    cursor = end;
+  }
+  return shares;
+}

@@ -1,0 +1,81 @@
+// One device in the stream: the reorder buffer in front of the fold, as one JSON-serialisable state.
+// Given every reading no more than the allowed lateness behind its device's newest one, in any order, the
+// outputs equal the batch's on the sorted readings.
+import { type DeviceState, initialDeviceState } from "./device-state.ts";
+import type { Output } from "./outputs.ts";
+import { flushPending, processReading } from "./process.ts";
+import type { Reading } from "./reading.ts";
+import {
+  advanceClock,
+  drain,
+  emptyReorder,
+  insertReading,
+  type Release,
+  type ReorderState,
+} from "./reorder.ts";
+import type { DeviceSettings } from "./settings.ts";
+
+export const DEFAULT_ALLOWED_LATENESS_MS = 120_000;
+
+export interface DeviceStreamState {
+  fold: DeviceState;
+  reorder: ReorderState;
+}
+
+export interface StreamStep {
+  state: DeviceStreamState;
+  outputs: Output[];
+}
+
+export const initialStreamState: DeviceStreamState = { fold: initialDeviceState, reorder: emptyReorder };
+
+/** One arriving reading: flagged duplicate or late, or buffered; whatever the buffer releases is folded. */
+export function ingest(
+  state: DeviceStreamState,
+  r: Reading,
+  settings: DeviceSettings,
+  allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
+): StreamStep {
+  const { arrival, ...release } = insertReading(state.reorder, r, allowedLatenessMs);
+  if (arrival === "duplicate")
+    return { state, outputs: [{ kind: "duplicate", device_id: r.device_id, ts: r.ts }] };
+  if (arrival === "late") return { state, outputs: [{ kind: "late", reading: r }] };
+  return foldReleased(state.fold, release, settings);
+}
+
+/**
+ * Moves the device's event time to `eventTime` (a partition watermark, or the processing-time wait for a silent
+ * device): releases what is now older than the allowed lateness, and applies a pending suspect that is too, if no
+ * held reading follows it. While one does, that reading decides the suspect, as in the batch.
+ */
+export function advance(
+  state: DeviceStreamState,
+  settings: DeviceSettings,
+  eventTime: number,
+  allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
+): StreamStep {
+  const step = foldReleased(state.fold, advanceClock(state.reorder, eventTime, allowedLatenessMs), settings);
+  const { fold, reorder } = step.state;
+  const watermark = (reorder.clock as number) - allowedLatenessMs;
+  if (fold.pending === null || reorder.buffer.length > 0 || fold.pending.reading.ts >= watermark) return step;
+  const flushed = flushPending(fold, settings);
+  return { state: { fold: flushed.state, reorder }, outputs: [...step.outputs, ...flushed.outputs] };
+}
+
+/** Releases everything and applies the last suspect: the end of a batch, or a device taken out of service. */
+export function finish(state: DeviceStreamState, settings: DeviceSettings): StreamStep {
+  const step = foldReleased(state.fold, drain(state.reorder), settings);
+  const flushed = flushPending(step.state.fold, settings);
+  return { state: { ...step.state, fold: flushed.state }, outputs: [...step.outputs, ...flushed.outputs] };
+}
+
+function foldReleased(fold: DeviceState, release: Release, settings: DeviceSettings): StreamStep {
+  const outputs: Output[] = [];
+  let current = fold;
+  for (const r of release.released) {
+    const step = processReading(current, r, settings);
+    current = step.state;
+    outputs.push(...step.outputs);
+  }
+  return { state: { fold: current, reorder: release.state }, outputs };
+}

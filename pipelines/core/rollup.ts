@@ -1,0 +1,133 @@
+// Hourly and daily aggregation as a fold over the fold's outputs. Buckets form a commutative monoid
+// (`mergeBucket`), so the stream can keep one accumulator per (device, hour start) and merge deltas into it in
+// any grouping, and the batch gets the same numbers by merging everything at once.
+import { attribute } from "./attribute.ts";
+import { type Confidence, lowestConfidence } from "./confidence.ts";
+import type { ZoneClock } from "./hours.ts";
+import type { Output } from "./outputs.ts";
+
+export interface HourBucket {
+  /** UTC instant at which the local hour starts (epoch ms). */
+  hour_start: number;
+  energy_wh: number;
+  /** Ledger intervals overlapping the hour. Only a bucket with one is reported: events alone count for the day. */
+  intervals: number;
+  readings: number;
+  duplicates: number;
+  resets: number;
+  anomalies: number;
+  /** Lowest confidence of the overlapping intervals; `null` without any. */
+  confidence: Confidence | null;
+}
+
+export interface DayTotal {
+  /** Local calendar date, YYYY-MM-DD. */
+  date: string;
+  energy_wh: number;
+  /** Reported hour buckets: 23 or 25 on a full DST-change day. */
+  hours: number;
+  readings: number;
+  duplicates: number;
+  resets: number;
+  anomalies: number;
+  confidence: Confidence | null;
+}
+
+export function emptyBucket(hour_start: number): HourBucket {
+  return bucket(hour_start, 0, 0, null);
+}
+
+function bucket(
+  hour_start: number,
+  energy_wh: number,
+  intervals: number,
+  confidence: Confidence | null,
+  readings = 0,
+  duplicates = 0,
+  resets = 0,
+  anomalies = 0,
+): HourBucket {
+  return { hour_start, energy_wh, intervals, readings, duplicates, resets, anomalies, confidence };
+}
+
+/** The deltas one output adds to the hour buckets it touches. */
+export function bucketDeltas(output: Output, clock: ZoneClock): HourBucket[] {
+  switch (output.kind) {
+    case "reading":
+      return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 1)];
+    case "duplicate":
+      return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 0, 1)];
+    case "anomaly":
+      return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 0, 0, 0, 1)];
+    case "late":
+      // Accounted for by the recalculation it triggers, not here.
+      return [];
+    case "ledger": {
+      const deltas: HourBucket[] = [];
+      for (const share of attribute(output.from, output.to, output.delta_wh, clock)) {
+        deltas.push(bucket(share.hour_start, share.energy_wh, 1, output.confidence));
+      }
+      // A reset is counted at its reading's ts, which may lie in an hour the interval does not overlap.
+      if (output.classification === "reset") {
+        deltas.push(bucket(clock.bucketOf(output.to).start, 0, 0, null, 0, 0, 1));
+      }
+      return deltas;
+    }
+  }
+}
+
+/** `into` plus `delta`, as a new bucket. */
+export function mergeBucket(into: HourBucket | undefined, delta: HourBucket): HourBucket {
+  return into === undefined ? delta : addInto({ ...into }, delta);
+}
+
+/**
+ * Adds `delta` to `target` in place: for an accumulator its caller owns and no one else sees (the batch's buckets
+ * of one device), where a new object per reading would only feed the garbage collector.
+ */
+export function addInto(target: HourBucket, delta: HourBucket): HourBucket {
+  target.energy_wh += delta.energy_wh;
+  target.intervals += delta.intervals;
+  target.readings += delta.readings;
+  target.duplicates += delta.duplicates;
+  target.resets += delta.resets;
+  target.anomalies += delta.anomalies;
+  target.confidence = lowestConfidence(target.confidence, delta.confidence);
+  return target;
+}
+
+export function isReported(bucket: HourBucket): boolean {
+  return bucket.intervals > 0;
+}
+
+/**
+ * Days from hour buckets (each belongs to the local date of its start), in date order. A day is reported when it
+ * has a reported hour or a reset.
+ */
+export function rollupDays(buckets: Iterable<HourBucket>, clock: ZoneClock): DayTotal[] {
+  const days = new Map<string, DayTotal>();
+  for (const b of buckets) {
+    const date = clock.localDate(b.hour_start);
+    const day = days.get(date) ?? {
+      date,
+      energy_wh: 0,
+      hours: 0,
+      readings: 0,
+      duplicates: 0,
+      resets: 0,
+      anomalies: 0,
+      confidence: null,
+    };
+    day.energy_wh += b.energy_wh;
+    day.hours += isReported(b) ? 1 : 0;
+    day.readings += b.readings;
+    day.duplicates += b.duplicates;
+    day.resets += b.resets;
+    day.anomalies += b.anomalies;
+    day.confidence = lowestConfidence(day.confidence, b.confidence);
+    days.set(date, day);
+  }
+  return [...days.values()]
+    .filter((d) => d.hours > 0 || d.resets > 0)
+    .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
+}
