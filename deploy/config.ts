@@ -36,7 +36,27 @@ const envSchema = z.object({
   WATTLINE_KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
   WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(2000),
   WATTLINE_KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(5),
+  WATTLINE_LEDGER_GROUP: z.string().min(1).default("wattline-ledger"),
+  WATTLINE_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(120_000),
+  WATTLINE_RECALC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  WATTLINE_SILENT_FLUSH_MS: z.coerce.number().int().min(1000).default(600_000),
   WATTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  WATTLINE_API_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(20),
+  WATTLINE_API_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
+  WATTLINE_API_SOC_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
+  WATTLINE_HOPECLOUD_URL: z.url().optional(),
+  WATTLINE_HOPECLOUD_SIMULATOR_PORT: port(18088),
+  WATTLINE_HOPECLOUD_APP_KEY: z.string().min(1).optional(),
+  WATTLINE_HOPECLOUD_APP_SECRET: z.string().min(1).optional(),
+  WATTLINE_HOPECLOUD_POLL_CRON: z.string().min(1).default("*/5 * * * *"),
+  WATTLINE_HOPECLOUD_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+  WATTLINE_HOPECLOUD_MAX_RETRIES: z.coerce.number().int().min(0).max(10).default(4),
+  WATTLINE_HOPECLOUD_REQUESTS_PER_S: z.coerce.number().positive().default(5),
+  WATTLINE_HOPECLOUD_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
+  WATTLINE_STATUS_GROUP_ID: z.string().min(1).default("wattline-status"),
+  WATTLINE_STATUS_SWEEP_MS: z.coerce.number().int().positive().default(5000),
+  WATTLINE_CHARGING_GROUP_ID: z.string().min(1).default("wattline-charging"),
+  WATTLINE_CHARGING_DEBOUNCE_MS: z.coerce.number().int().positive().default(2000),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -72,8 +92,34 @@ export interface Config {
     maxPayloadBytes: number;
   };
   metrics: { port: number };
-  api: { port: number };
+  ledger: { groupId: string; allowedLatenessMs: number; recalcMinIntervalMs: number; silentFlushMs: number };
+  api: {
+    port: number;
+    /** Token bucket per API key: sustained requests per second (0: no limit) and burst size. */
+    rateLimit: { ratePerSecond: number; burst: number };
+    /** A stored SOC older than this speaks for no one in the /now views (0: any age). */
+    socMaxAgeS: number;
+  };
+  hopecloud: {
+    url: string;
+    simulatorPort: number;
+    /** Undefined when WATTLINE_HOPECLOUD_URL names a real cloud and the environment gives no credentials. */
+    appKey: string | undefined;
+    appSecret: string | undefined;
+    pollCron: string;
+    timeoutMs: number;
+    maxRetries: number;
+    requestsPerSecond: number;
+    pageSize: number;
+  };
+  processors: {
+    status: { groupId: string; sweepMs: number };
+    charging: { groupId: string; debounceMs: number };
+  };
 }
+
+/** Credentials of the local HopeCloud simulator; a real cloud's come from the environment. */
+export const HOPECLOUD_SIMULATOR_CREDENTIALS = { appKey: "wattline-sim", appSecret: "wattline-sim-secret" };
 
 export class ConfigError extends Error {}
 
@@ -134,6 +180,37 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       maxPayloadBytes: env.WATTLINE_MQTT_MAX_PAYLOAD_BYTES,
     },
     metrics: { port: env.WATTLINE_METRICS_PORT },
-    api: { port: env.WATTLINE_API_PORT },
+    ledger: {
+      groupId: env.WATTLINE_LEDGER_GROUP,
+      allowedLatenessMs: env.WATTLINE_ALLOWED_LATENESS_MS,
+      recalcMinIntervalMs: env.WATTLINE_RECALC_MIN_INTERVAL_MS,
+      silentFlushMs: env.WATTLINE_SILENT_FLUSH_MS,
+    },
+    api: {
+      port: env.WATTLINE_API_PORT,
+      rateLimit: { ratePerSecond: env.WATTLINE_API_RATE_LIMIT_PER_S, burst: env.WATTLINE_API_RATE_LIMIT_BURST },
+      socMaxAgeS: env.WATTLINE_API_SOC_MAX_AGE_S,
+    },
+    hopecloud: hopecloudConfig(env),
+    processors: {
+      status: { groupId: env.WATTLINE_STATUS_GROUP_ID, sweepMs: env.WATTLINE_STATUS_SWEEP_MS },
+      charging: { groupId: env.WATTLINE_CHARGING_GROUP_ID, debounceMs: env.WATTLINE_CHARGING_DEBOUNCE_MS },
+    },
+  };
+}
+
+function hopecloudConfig(env: Env): Config["hopecloud"] {
+  // The simulator's credentials are a default only while the URL is the local simulator's.
+  const local = env.WATTLINE_HOPECLOUD_URL === undefined ? HOPECLOUD_SIMULATOR_CREDENTIALS : undefined;
+  return {
+    url: env.WATTLINE_HOPECLOUD_URL ?? `http://127.0.0.1:${env.WATTLINE_HOPECLOUD_SIMULATOR_PORT}`,
+    simulatorPort: env.WATTLINE_HOPECLOUD_SIMULATOR_PORT,
+    appKey: env.WATTLINE_HOPECLOUD_APP_KEY ?? local?.appKey,
+    appSecret: env.WATTLINE_HOPECLOUD_APP_SECRET ?? local?.appSecret,
+    pollCron: env.WATTLINE_HOPECLOUD_POLL_CRON,
+    timeoutMs: env.WATTLINE_HOPECLOUD_TIMEOUT_MS,
+    maxRetries: env.WATTLINE_HOPECLOUD_MAX_RETRIES,
+    requestsPerSecond: env.WATTLINE_HOPECLOUD_REQUESTS_PER_S,
+    pageSize: env.WATTLINE_HOPECLOUD_PAGE_SIZE,
   };
 }

@@ -102,3 +102,30 @@ export const monotoneArb: fc.Arbitrary<Reading[]> = fc
       }),
     ];
   });
+
+/** An arrival order in which every reading is at most the allowed lateness behind the newest one before it:
+ * each arrives at its ts plus a delay of at most L. Some readings are sent twice (the copy later, other energy). */
+export const arrivalsArb = (L: number): fc.Arbitrary<Reading[]> =>
+  traceArb.chain((readings) =>
+    fc
+      .tuple(
+        fc.array(fc.integer({ min: 0, max: L }), { minLength: readings.length, maxLength: readings.length }),
+        fc.array(fc.option(fc.integer({ min: 0, max: L })), {
+          minLength: readings.length,
+          maxLength: readings.length,
+        }),
+      )
+      .map(([delays, copies]) => {
+        const arrivals: Array<{ at: number; order: number; reading: Reading }> = [];
+        readings.forEach((r, i) => {
+          const delay = delays[i] as number;
+          arrivals.push({ at: r.ts + delay, order: 2 * i, reading: r });
+          const copy = copies[i];
+          if (copy !== null && copy !== undefined) {
+            const later = Math.max(delay, copy);
+            arrivals.push({ at: r.ts + later, order: 2 * i + 1, reading: { ...r, energy_wh_total: 7 } });
+          }
+        });
+        return arrivals.sort((a, b) => a.at - b.at || a.order - b.order).map((a) => a.reading);
+      }),
+  );

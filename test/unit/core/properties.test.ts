@@ -16,7 +16,7 @@ import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { Output } from "../../../pipelines/core/outputs.ts";
 import { flushPending, processReading } from "../../../pipelines/core/process.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
-import { monotoneArb, settingsArb, traceArb } from "./arbitraries.ts";
+import { arrivalsArb, monotoneArb, settingsArb, traceArb } from "./arbitraries.ts";
 import { close, DEVICE, foldAll, ledgerOf, rollupOf, settings, sum } from "./helpers.ts";
 
 const RUNS = { numRuns: 300 };
@@ -86,32 +86,6 @@ test("cutting the fold anywhere, serialising the state and resuming changes noth
   );
 });
 
-/** An arrival order in which every reading is at most the allowed lateness behind the newest one before it:
- * each arrives at its ts plus a delay of at most L. Some readings are sent twice (the copy later, other energy). */
-const arrivalsArb = traceArb.chain((readings) =>
-  fc
-    .tuple(
-      fc.array(fc.integer({ min: 0, max: L }), { minLength: readings.length, maxLength: readings.length }),
-      fc.array(fc.option(fc.integer({ min: 0, max: L })), {
-        minLength: readings.length,
-        maxLength: readings.length,
-      }),
-    )
-    .map(([delays, copies]) => {
-      const arrivals: Array<{ at: number; order: number; reading: Reading }> = [];
-      readings.forEach((r, i) => {
-        const delay = delays[i] as number;
-        arrivals.push({ at: r.ts + delay, order: 2 * i, reading: r });
-        const copy = copies[i];
-        if (copy !== null && copy !== undefined) {
-          const later = Math.max(delay, copy);
-          arrivals.push({ at: r.ts + later, order: 2 * i + 1, reading: { ...r, energy_wh_total: 7 } });
-        }
-      });
-      return arrivals.sort((a, b) => a.at - b.at || a.order - b.order).map((a) => a.reading);
-    }),
-);
-
 function streamAll(arrivals: readonly Reading[], s: ReturnType<typeof settings>, cut = -1): Output[] {
   const outputs: Output[] = [];
   let state: DeviceStreamState = initialStreamState;
@@ -127,7 +101,7 @@ function streamAll(arrivals: readonly Reading[], s: ReturnType<typeof settings>,
 
 test("out of order within the allowed lateness: reorder buffer + fold = the batch on the same readings", () => {
   fc.assert(
-    fc.property(settingsArb, arrivalsArb, fc.nat(), (s, arrivals, cutAt) => {
+    fc.property(settingsArb, arrivalsArb(L), fc.nat(), (s, arrivals, cutAt) => {
       const outputs = streamAll(arrivals, s, cutAt % (arrivals.length + 1));
       assert.ok(!outputs.some((o) => o.kind === "late"));
       const batch = computeDevice(arrivals, s);

@@ -1,0 +1,44 @@
+// The ledger's state per device in a compacted topic, in the partition of the device's readings: a restarted or
+// rebalanced processor restores a partition's devices from there. Each entry names the last input offset folded
+// into it, so input already folded is skipped after a crash between the changelog write and the offset commit.
+import type { Kafka, Producer } from "kafkajs";
+import type { LedgerDeviceState } from "../core/ledger-stream.ts";
+import { readTopic } from "../runtime/read-topic.ts";
+import { changelogTopic } from "../runtime/topics.ts";
+
+export const LEDGER_CHANGELOG = changelogTopic("ledger");
+
+export interface DeviceSlot {
+  state: LedgerDeviceState;
+  /** Offset of the last telemetry record folded into `state`. */
+  offset: string;
+}
+
+export async function restorePartitions(
+  kafka: Kafka,
+  partitions: number[],
+): Promise<Map<number, Map<string, DeviceSlot>>> {
+  const restored = new Map(partitions.map((p) => [p, new Map<string, DeviceSlot>()]));
+  await readTopic(kafka, LEDGER_CHANGELOG, {
+    partitions,
+    onBatch(partition, messages) {
+      const devices = restored.get(partition);
+      for (const m of messages) {
+        const key = m.key?.toString();
+        if (!devices || !key) continue;
+        if (m.value === null) devices.delete(key);
+        else devices.set(key, JSON.parse(m.value.toString()) as DeviceSlot);
+      }
+    },
+  });
+  return restored;
+}
+
+export async function saveSlots(
+  producer: Producer,
+  partition: number,
+  slots: Iterable<[string, DeviceSlot]>,
+): Promise<void> {
+  const messages = [...slots].map(([key, slot]) => ({ key, value: JSON.stringify(slot), partition }));
+  if (messages.length > 0) await producer.send({ topic: LEDGER_CHANGELOG, acks: -1, messages });
+}

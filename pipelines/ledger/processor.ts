@@ -1,0 +1,295 @@
+// The ledger stream processor: telemetry from Kafka through the pure core into QuestDB. Per Kafka batch: fold,
+// write the rows (one WAL transaction), save the touched devices' state to the changelog, then commit the offsets.
+// A crash anywhere in between repeats work whose writes are idempotent, and never skips any.
+import type { Kafka, KafkaMessage, Producer } from "kafkajs";
+import type { Config } from "../../deploy/config.ts";
+import type { Logger } from "../../deploy/logger.ts";
+import { schemaStore } from "../../schemas/codec/schema-store.ts";
+import type { TelemetryReading } from "../../schemas/generated/types.ts";
+import {
+  initialLedgerState,
+  ledgerAdvance,
+  ledgerFinish,
+  ledgerIngest,
+  ledgerRebuild,
+} from "../core/ledger-stream.ts";
+import type { Reading } from "../core/reading.ts";
+import { createKafka } from "../runtime/kafka.ts";
+import { postgresPool } from "../runtime/postgres.ts";
+import { questdbPool, questdbSender, type Sender } from "../runtime/questdb.ts";
+import { readTopic } from "../runtime/read-topic.ts";
+import { ensureTopics, TOPICS } from "../runtime/topics.ts";
+import { type DeviceSlot, LEDGER_CHANGELOG, restorePartitions, saveSlots } from "./changelog.ts";
+import { batchSeconds, duplicatesDropped, lateReadings, readingsFolded, recalculations } from "./metrics.ts";
+import { writeDeviceMirror } from "./mirror.ts";
+import { toReading } from "./readings.ts";
+import { RegistryCache } from "./registry-cache.ts";
+import { LedgerRows } from "./sink.ts";
+
+export interface LedgerProcessor {
+  stop(): Promise<void>;
+}
+
+interface Partition {
+  devices: Map<string, DeviceSlot>;
+  /** When each device last took in a reading (processing time), for the silent-device flush. */
+  seen: Map<string, number>;
+  /** Devices with late readings, and when their recalculation may run. */
+  recalcAt: Map<string, number>;
+  /** Last telemetry offset of this partition taken in. */
+  offset: bigint;
+}
+
+export async function startLedgerProcessor(config: Config, logger: Logger): Promise<LedgerProcessor> {
+  const kafka = createKafka(config, "wattline-ledger");
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
+  await admin.disconnect();
+  const questdb = questdbPool(config, 2);
+  const { ensureLedgerTables } = await import("./tables.ts");
+  await ensureLedgerTables(questdb);
+  const pool = postgresPool(config, 4);
+  const registry = new RegistryCache(pool);
+  const mirror = new Set<string>();
+  registry.onChange = (ids) => {
+    for (const id of ids) mirror.add(id);
+  };
+  await registry.load();
+  await registry.follow(config.postgres.url);
+  const sender = await questdbSender(config);
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const ledger = new Ledger(config, logger, kafka, registry, sender, producer, mirror);
+
+  const consumer = kafka.consumer({ groupId: config.ledger.groupId, maxBytes: 8 * 1024 * 1024 });
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    ledger.assign(e.payload.memberAssignment[TOPICS.telemetry] ?? []);
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.telemetry, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+      const end = batchSeconds.startTimer();
+      const last = await ledger.exclusive(batch.partition, () =>
+        ledger.takeBatch(batch.partition, batch.messages, () => isRunning() && !isStale()),
+      );
+      if (last !== undefined) {
+        await consumer.commitOffsets([
+          { topic: TOPICS.telemetry, partition: batch.partition, offset: String(last + 1n) },
+        ]);
+      }
+      await heartbeat();
+      end();
+    },
+  });
+  const timer = setInterval(
+    () => void ledger.tick().catch((err) => logger.error({ err }, "ledger timer")),
+    1000,
+  );
+  logger.info({ group: config.ledger.groupId }, "ledger processor running");
+  return {
+    async stop() {
+      clearInterval(timer);
+      await consumer.disconnect();
+      await ledger.idle();
+      await producer.disconnect();
+      await sender.close();
+      await registry.stop();
+      await Promise.all([pool.end(), questdb.end()]);
+    },
+  };
+}
+
+class Ledger {
+  readonly #partitions = new Map<number, Partition>();
+  #assigned = new Set<number>();
+  readonly #locks = new Map<number, Promise<unknown>>();
+  readonly #store = schemaStore();
+
+  constructor(
+    private readonly config: Config,
+    private readonly logger: Logger,
+    private readonly kafka: Kafka,
+    private readonly registry: RegistryCache,
+    private readonly sender: Sender,
+    private readonly producer: Producer,
+    private readonly mirror: Set<string>,
+  ) {}
+
+  assign(partitions: number[]): void {
+    this.#assigned = new Set(partitions);
+    for (const p of this.#partitions.keys()) if (!this.#assigned.has(p)) this.#partitions.delete(p);
+  }
+
+  /** Runs `work` after all earlier work on the same partition: batches, recalculations and flushes never overlap. */
+  exclusive<T>(partition: number, work: () => Promise<T>): Promise<T> {
+    const next = (this.#locks.get(partition) ?? Promise.resolve()).then(work, work);
+    this.#locks.set(
+      partition,
+      next.catch(() => {}),
+    );
+    return next;
+  }
+
+  async idle(): Promise<void> {
+    await Promise.all(this.#locks.values());
+  }
+
+  async #partition(p: number): Promise<Partition> {
+    const known = this.#partitions.get(p);
+    if (known) return known;
+    const wanted = [...new Set([p, ...this.#assigned])].filter((x) => !this.#partitions.has(x));
+    const restored = await restorePartitions(this.kafka, wanted);
+    for (const [q, devices] of restored) {
+      let offset = -1n;
+      for (const slot of devices.values()) if (BigInt(slot.offset) > offset) offset = BigInt(slot.offset);
+      this.#partitions.set(q, { devices, seen: new Map(), recalcAt: new Map(), offset });
+    }
+    this.logger.info(
+      { partitions: wanted, devices: [...restored.values()].reduce((n, d) => n + d.size, 0) },
+      "ledger state restored",
+    );
+    return this.#partitions.get(p) as Partition;
+  }
+
+  /** Folds a batch and makes it durable; returns the last offset it covers (to commit), if any. */
+  async takeBatch(p: number, messages: KafkaMessage[], running: () => boolean): Promise<bigint | undefined> {
+    const part = await this.#partition(p);
+    const rows = new LedgerRows();
+    const touched = new Map<string, DeviceSlot>();
+    const late: { key: string; value: Buffer }[] = [];
+    const L = this.config.ledger.allowedLatenessMs;
+    let last: bigint | undefined;
+    try {
+      for (const m of messages) {
+        if (!running()) break;
+        last = BigInt(m.offset);
+        const key = m.key?.toString();
+        const record = key && m.value ? this.#decode(m.value) : undefined;
+        if (!key || !record) continue;
+        const slot = part.devices.get(key) ?? { state: initialLedgerState, offset: "-1" };
+        if (BigInt(slot.offset) >= last) continue;
+        const entry = this.registry.devices.get(key);
+        const settings = this.registry.settingsFor(key);
+        rows.addReading(record);
+        readingsFolded.inc();
+        const step = ledgerIngest(slot.state, toReading(record), settings, L);
+        rows.addStep(key, step, entry, this.registry.versions);
+        for (const o of step.outputs) {
+          if (o.kind === "duplicate") duplicatesDropped.inc();
+          if (o.kind === "late") {
+            lateReadings.inc();
+            late.push({ key, value: m.value as Buffer });
+            if (!part.recalcAt.has(key))
+              part.recalcAt.set(key, Date.now() + this.config.ledger.recalcMinIntervalMs);
+          }
+        }
+        const clock = step.state.stream.reorder.clock;
+        const advanced = clock === null ? step : ledgerAdvance(step.state, settings, clock, L);
+        if (advanced !== step) rows.addStep(key, advanced, entry, this.registry.versions);
+        const next = { state: advanced.state, offset: m.offset };
+        part.devices.set(key, next);
+        part.seen.set(key, Date.now());
+        touched.set(key, next);
+      }
+      await this.#durable(p, rows, touched);
+      if (late.length > 0) await this.producer.send({ topic: TOPICS.late, acks: -1, messages: late });
+      if (last !== undefined && last > part.offset) part.offset = last;
+      return last;
+    } catch (err) {
+      // The in-memory state may be ahead of what was made durable: forget it, restore from the changelog.
+      this.#partitions.delete(p);
+      this.sender.reset();
+      throw err;
+    }
+  }
+
+  async #durable(p: number, rows: LedgerRows, touched: Map<string, DeviceSlot>): Promise<void> {
+    if (this.mirror.size > 0) {
+      await writeDeviceMirror(this.sender, this.registry, [...this.mirror]);
+      this.mirror.clear();
+    }
+    if (rows.size > 0) {
+      await rows.writeTo(this.sender);
+      await this.sender.flush();
+    }
+    await saveSlots(this.producer, p, touched);
+  }
+
+  #decode(value: Buffer): TelemetryReading | undefined {
+    try {
+      const decoded = this.#store.decode(value);
+      return decoded.name === "TelemetryReading" ? (decoded.record as TelemetryReading) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Once a second: due recalculations, and suspects of devices silent for longer than the flush wait. */
+  async tick(): Promise<void> {
+    const now = Date.now();
+    for (const [p, part] of this.#partitions) {
+      const due = [...part.recalcAt].filter(([, at]) => at <= now).map(([d]) => d);
+      const silent = [...part.seen]
+        .filter(([, at]) => now - at > this.config.ledger.silentFlushMs)
+        .map(([d]) => d);
+      if (due.length === 0 && silent.length === 0) continue;
+      await this.exclusive(p, async () => {
+        for (const device of due) await this.#recalculate(p, part, device);
+        await this.#flushSilent(p, part, silent);
+      });
+    }
+  }
+
+  /** Rebuilds a device from everything its partition holds up to what this processor took in, as the batch would. */
+  async #recalculate(p: number, part: Partition, device: string): Promise<void> {
+    part.recalcAt.delete(device);
+    const readings: Reading[] = [];
+    await readTopic(this.kafka, TOPICS.telemetry, {
+      partitions: [p],
+      until: new Map([[p, part.offset]]),
+      onBatch: (_partition, messages) => {
+        for (const m of messages) {
+          if (m.key?.toString() !== device || !m.value) continue;
+          const record = this.#decode(m.value);
+          if (record) readings.push(toReading(record));
+        }
+      },
+    });
+    const rebuilt = ledgerRebuild(
+      readings,
+      this.registry.settingsFor(device),
+      this.config.ledger.allowedLatenessMs,
+    );
+    const rows = new LedgerRows();
+    rows.addStep(device, rebuilt, this.registry.devices.get(device), this.registry.versions);
+    const slot = { state: rebuilt.state, offset: String(part.offset) };
+    part.devices.set(device, slot);
+    await this.#durable(p, rows, new Map([[device, slot]]));
+    recalculations.inc();
+    this.logger.info(
+      { device, readings: readings.length, hours: rebuilt.hours.length },
+      "device recalculated after late readings",
+    );
+  }
+
+  async #flushSilent(p: number, part: Partition, devices: string[]): Promise<void> {
+    const rows = new LedgerRows();
+    const touched = new Map<string, DeviceSlot>();
+    for (const device of devices) {
+      part.seen.delete(device);
+      const slot = part.devices.get(device);
+      if (!slot) continue;
+      const step = ledgerFinish(slot.state, this.registry.settingsFor(device));
+      if (step.outputs.length === 0) continue;
+      rows.addStep(device, step, this.registry.devices.get(device), this.registry.versions);
+      const next = { state: step.state, offset: slot.offset };
+      part.devices.set(device, next);
+      touched.set(device, next);
+    }
+    if (touched.size > 0) await this.#durable(p, rows, touched);
+  }
+}

@@ -1,0 +1,141 @@
+// Rows for QuestDB, gathered per Kafka batch and written in one ILP/HTTP request (one WAL transaction). Rows are
+// keyed as their tables' DEDUP keys, so a later value of an hour or a day in the same batch replaces the earlier.
+
+import type { TelemetryReading } from "../../schemas/generated/types.ts";
+import { type CostVersion, costOf, rateFor } from "../core/cost.ts";
+import { zoneClock } from "../core/hours.ts";
+import type { LedgerStep } from "../core/ledger-stream.ts";
+import type { Anomaly, LedgerEntry } from "../core/outputs.ts";
+import type { DayTotal, HourBucket } from "../core/rollup.ts";
+import type { Sender } from "../runtime/questdb.ts";
+import type { DeviceEntry } from "./registry-cache.ts";
+
+interface Priced {
+  cost: number | null;
+  currency: string | null;
+}
+
+const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
+
+export class LedgerRows {
+  readonly readings = new Map<string, TelemetryReading>();
+  readonly ledger = new Map<string, LedgerEntry | Anomaly>();
+  readonly anomalies = new Map<string, Anomaly>();
+  readonly hours = new Map<string, { device_id: string; date: string; bucket: HourBucket; priced: Priced }>();
+  readonly days = new Map<string, { device_id: string; day: DayTotal; priced: Priced }>();
+
+  get size(): number {
+    return this.readings.size + this.ledger.size + this.anomalies.size + this.hours.size + this.days.size;
+  }
+
+  addReading(r: TelemetryReading): void {
+    this.readings.set(`${r.device_id}|${r.ts}`, r);
+  }
+
+  /** A step's ledger entries, anomalies and changed rows, priced with the versions in force. */
+  addStep(
+    device: string,
+    step: Pick<LedgerStep, "outputs" | "hours" | "days" | "dayHours">,
+    entry: DeviceEntry | undefined,
+    versions: readonly CostVersion[],
+    range?: { from: number; to: number },
+  ): void {
+    const inRange = (t: number) => !range || (t >= range.from && t < range.to);
+    for (const o of step.outputs) {
+      if (o.kind === "ledger" && inRange(o.to)) this.ledger.set(`${device}|${o.to}`, o);
+      if (o.kind === "anomaly" && inRange(o.ts)) {
+        this.anomalies.set(`${device}|${o.ts}|${o.type}`, o);
+        // A dropped glitch gets a zero ledger row: a recalculation that drops a reading the stream had applied
+        // then overwrites that reading's row instead of leaving it behind.
+        if (o.type === "glitch_dropped") this.ledger.set(`${device}|${o.ts}`, o);
+      }
+    }
+    if (step.hours.length === 0 && step.days.length === 0) return;
+    const clock = zoneClock(entry?.settings.timezone ?? "UTC");
+    const target = { device_id: device, ...(entry?.site_id ? { site_id: entry.site_id } : {}) };
+    const price = (h: HourBucket): Priced => {
+      const rate = rateFor(versions, target, h.hour_start);
+      return rate ? costOf(h.energy_wh, rate) : { cost: null, currency: null };
+    };
+    for (const h of step.hours) {
+      if (inRange(h.hour_start))
+        this.hours.set(`${device}|${h.hour_start}`, {
+          device_id: device,
+          date: clock.localDate(h.hour_start),
+          bucket: h,
+          priced: price(h),
+        });
+    }
+    for (const day of step.days) {
+      const dayStart = Date.parse(`${day.date}T00:00:00Z`);
+      if (range && (dayStart + 86_400_000 <= range.from || dayStart >= range.to)) continue;
+      const priced = step.dayHours.filter((h) => clock.localDate(h.hour_start) === day.date).map(price);
+      const currency = priced.find((p) => p.currency)?.currency ?? null;
+      const cost = priced.some((p) => p.cost !== null) ? priced.reduce((s, p) => s + (p.cost ?? 0), 0) : null;
+      this.days.set(`${device}|${day.date}`, { device_id: device, day, priced: { cost, currency } });
+    }
+  }
+
+  /** Appends every row to the sender's buffer; the caller flushes. */
+  async writeTo(sender: Sender): Promise<void> {
+    for (const r of this.readings.values()) {
+      sender
+        .table("readings")
+        .symbol("device_id", r.device_id)
+        .symbol("ts_source", r.ts_source)
+        .symbol("source", r.source);
+      sender.floatColumn("energy_wh_total", r.energy_wh_total);
+      if (r.power_w !== null) sender.floatColumn("power_w", r.power_w);
+      if (r.boot_id !== null) sender.stringColumn("boot_id", r.boot_id);
+      if (r.seq !== null) sender.intColumn("seq", r.seq);
+      sender.timestampColumn("received_at", us(r.received_at), "us");
+      await sender.at(us(r.ts), "us");
+    }
+    for (const e of this.ledger.values()) {
+      sender.table("ledger").symbol("device_id", e.device_id);
+      if (e.kind === "ledger") {
+        sender.symbol("classification", e.classification).symbol("confidence", e.confidence);
+        sender.timestampColumn("from_ts", us(e.from), "us").floatColumn("delta_wh", e.delta_wh);
+        await sender.at(us(e.to), "us");
+      } else {
+        sender.symbol("classification", e.type).floatColumn("delta_wh", 0);
+        await sender.at(us(e.ts), "us");
+      }
+    }
+    for (const a of this.anomalies.values()) {
+      sender
+        .table("anomalies")
+        .symbol("device_id", a.device_id)
+        .symbol("type", a.type)
+        .floatColumn("energy_wh_total", a.energy_wh_total);
+      await sender.at(us(a.ts), "us");
+    }
+    for (const { device_id, date, bucket: b, priced } of this.hours.values()) {
+      sender.table("energy_hourly").symbol("device_id", device_id).symbol("local_date", date);
+      if (b.confidence) sender.symbol("confidence", b.confidence);
+      if (priced.currency) sender.symbol("currency", priced.currency);
+      sender
+        .floatColumn("energy_wh", b.energy_wh)
+        .intColumn("readings", b.readings)
+        .intColumn("duplicates", b.duplicates);
+      sender.intColumn("resets", b.resets).intColumn("anomalies", b.anomalies);
+      if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
+      await sender.at(us(b.hour_start), "us");
+    }
+    for (const { device_id, day: d, priced } of this.days.values()) {
+      sender.table("energy_daily").symbol("device_id", device_id);
+      if (d.confidence) sender.symbol("confidence", d.confidence);
+      if (priced.currency) sender.symbol("currency", priced.currency);
+      sender
+        .floatColumn("energy_wh", d.energy_wh)
+        .intColumn("hours", d.hours)
+        .intColumn("readings", d.readings);
+      sender
+        .intColumn("duplicates", d.duplicates)
+        .intColumn("resets", d.resets)
+        .intColumn("anomalies", d.anomalies);
+      if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
+      await sender.at(us(Date.parse(`${d.date}T00:00:00Z`)), "us");
+    }
+  }
+}
