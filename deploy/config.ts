@@ -32,6 +32,10 @@ const envSchema = z.object({
   WATTLINE_MQTT_CLIENT_ID: z.string().min(1).default("wattline-mqtt-connector"),
   WATTLINE_MQTT_ROUTES_FILE: z.string().min(1).optional(),
   WATTLINE_MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(65_536),
+  WATTLINE_TOPIC_PREFIX: z
+    .string()
+    .regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
+    .default(""),
   WATTLINE_KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
   WATTLINE_KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
   WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(2000),
@@ -57,6 +61,9 @@ const envSchema = z.object({
   WATTLINE_STATUS_SWEEP_MS: z.coerce.number().int().positive().default(5000),
   WATTLINE_CHARGING_GROUP_ID: z.string().min(1).default("wattline-charging"),
   WATTLINE_CHARGING_DEBOUNCE_MS: z.coerce.number().int().positive().default(2000),
+  WATTLINE_RECONCILE_CRON: z.string().min(1).default("0 2 * * *"),
+  WATTLINE_RECONCILE_TZ: z.string().min(1).default("UTC"),
+  WATTLINE_RECONCILE_SILENT_INTERVALS: z.coerce.number().int().positive().default(10),
 });
 
 export type Env = z.infer<typeof envSchema>;
@@ -115,6 +122,10 @@ export interface Config {
   processors: {
     status: { groupId: string; sweepMs: number };
     charging: { groupId: string; debounceMs: number };
+  };
+  jobs: {
+    /** The nightly reconciliation: when (cron, in `timezone`), and how many missed intervals make a device silent. */
+    reconcile: { cron: string; timezone: string; silentIntervals: number };
   };
 }
 
@@ -188,13 +199,23 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     api: {
       port: env.WATTLINE_API_PORT,
-      rateLimit: { ratePerSecond: env.WATTLINE_API_RATE_LIMIT_PER_S, burst: env.WATTLINE_API_RATE_LIMIT_BURST },
+      rateLimit: {
+        ratePerSecond: env.WATTLINE_API_RATE_LIMIT_PER_S,
+        burst: env.WATTLINE_API_RATE_LIMIT_BURST,
+      },
       socMaxAgeS: env.WATTLINE_API_SOC_MAX_AGE_S,
     },
     hopecloud: hopecloudConfig(env),
     processors: {
       status: { groupId: env.WATTLINE_STATUS_GROUP_ID, sweepMs: env.WATTLINE_STATUS_SWEEP_MS },
       charging: { groupId: env.WATTLINE_CHARGING_GROUP_ID, debounceMs: env.WATTLINE_CHARGING_DEBOUNCE_MS },
+    },
+    jobs: {
+      reconcile: {
+        cron: env.WATTLINE_RECONCILE_CRON,
+        timezone: env.WATTLINE_RECONCILE_TZ,
+        silentIntervals: env.WATTLINE_RECONCILE_SILENT_INTERVALS,
+      },
     },
   };
 }

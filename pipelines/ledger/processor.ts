@@ -146,7 +146,9 @@ class Ledger {
     for (const [q, devices] of restored) {
       let offset = -1n;
       for (const slot of devices.values()) if (BigInt(slot.offset) > offset) offset = BigInt(slot.offset);
-      this.#partitions.set(q, { devices, seen: new Map(), recalcAt: new Map(), offset });
+      // Restored devices count as just seen, so that a suspect of one that stays silent is applied in time.
+      const seen = new Map([...devices.keys()].map((d) => [d, Date.now()]));
+      this.#partitions.set(q, { devices, seen, recalcAt: new Map(), offset });
     }
     this.logger.info(
       { partitions: wanted, devices: [...restored.values()].reduce((n, d) => n + d.size, 0) },
