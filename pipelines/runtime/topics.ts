@@ -1,21 +1,29 @@
 // The topics Wattline owns, created at start (idempotently) with partitions and retention from configuration.
-import type { Config } from "../../deploy/config.ts";
+import { type Config, loadConfig } from "../../deploy/config.ts";
 import type { Admin } from "./kafka.ts";
 
-export const TOPICS = {
-  telemetry: "telemetry.energy.v1",
-  status: "device.status.v1",
-  heartbeat: "device.heartbeat.v1",
-  connectors: "charging.connectors.v1",
-  hopecloudModules: "hopecloud.modules.v1",
-  deadLetter: "deadletter.v1",
-  late: "telemetry.late.v1",
-} as const;
+/** Every topic name, under a prefix (WATTLINE_TOPIC_PREFIX) that lets several deployments or test runs share a cluster. */
+export function topicNames(prefix: string) {
+  return {
+    telemetry: `${prefix}telemetry.energy.v1`,
+    status: `${prefix}device.status.v1`,
+    transitions: `${prefix}device.transitions.v1`,
+    heartbeat: `${prefix}device.heartbeat.v1`,
+    connectors: `${prefix}charging.connectors.v1`,
+    hopecloudModules: `${prefix}hopecloud.modules.v1`,
+    deadLetter: `${prefix}deadletter.v1`,
+    late: `${prefix}telemetry.late.v1`,
+  } as const;
+}
+
+const prefix = loadConfig().env.WATTLINE_TOPIC_PREFIX;
+
+export const TOPICS = topicNames(prefix);
 
 export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
 
 /** A compacted changelog keeps the latest state per key forever: what a processor restores from. */
-export const changelogTopic = (processor: string) => `${processor}.state`;
+export const changelogTopic = (processor: string) => `${prefix}${processor}.state`;
 
 export async function ensureTopics(
   admin: Admin,
