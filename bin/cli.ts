@@ -1,6 +1,6 @@
 // The `wattline` command. Each action imports its module lazily so that a command loads only the clients it uses.
 import { readFileSync } from "node:fs";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { ConfigError } from "../deploy/config.ts";
 
 const program = new Command("wattline")
@@ -86,6 +86,125 @@ charging
   .action(async (opts: { device?: string; dryRun?: boolean; json?: boolean }) =>
     (await import("../pipelines/registry/charging-command.ts")).chargingReconcile(opts),
   );
+
+const processors = program.command("process").description("stream processors: Kafka consumer groups");
+processors
+  .command("status")
+  .description("devices online/offline and silence; transitions to QuestDB and device.transitions.v1")
+  .action(async () => (await import("../pipelines/processors.ts")).runProcessor("status"));
+processors
+  .command("ledger")
+  .description("the energy ledger: telemetry to ledger entries, hourly and daily energy and cost in QuestDB")
+  .action(async () => (await import("../pipelines/ledger/command.ts")).runLedger());
+processors
+  .command("charging")
+  .description("keep stations' highest connector counts and create the charging points they are missing")
+  .action(async () => (await import("../pipelines/processors.ts")).runProcessor("charging"));
+
+const apikey = program.command("apikey").description("API credentials (see docs/api.md)");
+apikey
+  .command("create")
+  .description("create an API key and print it once (stdout: the key only)")
+  .requiredOption("--name <name>", "who or what uses the key")
+  .addOption(
+    new Option("--role <role>", "viewer, operator or admin")
+      .choices(["viewer", "operator", "admin"])
+      .makeOptionMandatory(),
+  )
+  .action(async (opts: { name: string; role: "viewer" | "operator" | "admin" }) =>
+    (await import("../api/auth/command.ts")).apikeyCreate(opts),
+  );
+apikey
+  .command("list")
+  .description("list API keys (never their secrets)")
+  .option("--active", "only keys not revoked")
+  .option("--json", "machine-readable output")
+  .action(async (opts: { active?: boolean; json?: boolean }) =>
+    (await import("../api/auth/command.ts")).apikeyList(opts),
+  );
+apikey
+  .command("revoke <id>")
+  .description("revoke an API key at once")
+  .action(async (id: string) => (await import("../api/auth/command.ts")).apikeyRevoke(id));
+
+connect
+  .command("hopecloud")
+  .description("poll HopeCloud: module snapshots and inverter energy to Kafka (see docs/hopecloud.md)")
+  .option("--once", "poll once, print the summary and exit")
+  .option("--site-ids <ids>", "only these sites' plants, comma-separated (default: every plant of the cloud)")
+  .action(async (opts: { once?: boolean; siteIds?: string }) =>
+    (await import("../connectors/hopecloud/commands.ts")).connectHopecloud(opts),
+  );
+
+const hopecloud = program.command("hopecloud").description("HopeCloud: simulator, module sync");
+hopecloud
+  .command("simulate")
+  .description("a simulated HopeCloud API (auth, plants, equipment, modules, realtime, faults)")
+  .option("--port <port>", "listen port (default: WATTLINE_HOPECLOUD_SIMULATOR_PORT)")
+  .option("--seed <k>", "seed of the plants, modules and inverters", "1")
+  .option("--plants <n>", "plants", "3")
+  .option("--modules <n>", "communication modules per plant", "1")
+  .option("--inverters <n>", "inverters per plant", "2")
+  .option("--fail-plants <ids>", "plants whose modules endpoint answers 500, comma-separated")
+  .option("--rate-limit <n>", "requests per second before answering 429 with Retry-After")
+  .action(async (opts) =>
+    (await import("../connectors/hopecloud/simulator/command.ts")).hopecloudSimulate(opts),
+  );
+hopecloud
+  .command("sync")
+  .description("fetch communication modules and upsert them into Postgres now; prints the report")
+  .option("--site-ids <ids>", "only these sites, comma-separated")
+  .action(async (opts: { siteIds?: string }) =>
+    (await import("../connectors/hopecloud/commands.ts")).hopecloudSync(opts),
+  );
+hopecloud
+  .command("process")
+  .description("consume hopecloud.modules.v1 into Postgres (a consumer group; run several to scale out)")
+  .action(async () => (await import("../connectors/hopecloud/commands.ts")).hopecloudProcess());
+
+program
+  .command("replay")
+  .description("rebuild the ledger of a time range from the telemetry topic and rewrite its rows (see docs/operations.md)")
+  .requiredOption("--from <ts>", "start of the range, ISO-8601 with Z or an offset (inclusive)")
+  .requiredOption("--to <ts>", "end of the range, ISO-8601 with Z or an offset (exclusive)")
+  .option("--device <id...>", "only these devices (default: every device on the topic)")
+  .option("--dry-run", "compute and report what would change; write nothing")
+  .action(async (opts: { from: string; to: string; device?: string[]; dryRun?: boolean }) =>
+    (await import("../pipelines/ledger/replay-command.ts")).replayCommand(opts),
+  );
+
+const cost = program.command("cost").description("cost versions (tariffs); adding one re-prices stored energy");
+cost
+  .command("add")
+  .description("add an immutable cost version and re-price the hours and days it now prices")
+  .requiredOption("--rate <per-kWh>", "cost per kWh")
+  .requiredOption("--currency <code>", "ISO 4217 code, e.g. EUR")
+  .requiredOption("--from <ts>", "effective from, ISO-8601 with Z or an offset")
+  .option("--site <id>", "only this site's devices")
+  .option("--device <id>", "only this device")
+  .option("--note <text>", "why (kept with the version)")
+  .action(async (opts) => (await import("../pipelines/cost/command.ts")).costAdd(opts));
+cost
+  .command("list")
+  .description("cost versions, oldest first; with --site or --device those that can price it")
+  .option("--site <id>", "global and this site's versions")
+  .option("--device <id>", "global, the device's site's and the device's versions")
+  .action(async (opts: { site?: string; device?: string }) =>
+    (await import("../pipelines/cost/command.ts")).costList(opts),
+  );
+
+program
+  .command("reconcile")
+  .description("check daily = Σ hourly = ledger per device for a local day; silences, gaps, jumps to review tickets")
+  .option("--date <YYYY-MM-DD>", "the local date to check (default: each device's previous local day)")
+  .option("--devices <ids>", "only these devices, comma-separated")
+  .action(async (opts: { date?: string; devices?: string }) =>
+    (await import("../pipelines/jobs/commands.ts")).reconcileCommand(opts),
+  );
+program
+  .command("jobs")
+  .description("run the scheduled jobs (the nightly reconciliation) until SIGINT/SIGTERM")
+  .action(async () => (await import("../pipelines/jobs/commands.ts")).jobsCommand());
 
 program
   .command("compute")

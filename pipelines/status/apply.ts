@@ -1,0 +1,80 @@
+// One unit of work of the status processor: under the devices' locks, fold events (or a silence check) into their
+// stored state, then write history and feed, and commit the new state last. A failure anywhere rolls the state
+// back, so a retry decides the same transitions again; QuestDB deduplicates them, the feed may repeat one.
+import type pg from "pg";
+import { inTransaction } from "../registry/transaction.ts";
+import type { Producer } from "../runtime/kafka.ts";
+import type { Sender } from "../runtime/questdb.ts";
+import type { DeviceEvent } from "./events.ts";
+import { publishTransitions } from "./feed.ts";
+import { writeHistory } from "./history.ts";
+import { allowedGapMs, type DeviceState, observe, step, type Transition } from "./state.ts";
+import { loadDevices, lockDevices, type StoredDevice, saveStates, silentDevices } from "./store.ts";
+import type { DeviceTransition } from "./transitions.ts";
+
+export interface StatusSinks {
+  pool: pg.Pool;
+  sender: Sender;
+  producer: Producer;
+}
+
+type Fold = (id: string, device: StoredDevice) => { state: DeviceState; transitions: Transition[] };
+
+async function unitOfWork(sinks: StatusSinks, ids: string[], fold: Fold): Promise<DeviceTransition[]> {
+  if (ids.length === 0) return [];
+  return inTransaction(sinks.pool, async (client) => {
+    await lockDevices(client, ids);
+    const stored = await loadDevices(client, ids);
+    const changed = new Map<string, NonNullable<DeviceState>>();
+    const transitions: DeviceTransition[] = [];
+    const derivedAt = Date.now();
+    for (const [id, device] of stored) {
+      const { state, transitions: made } = fold(id, device);
+      if (state !== null && state !== device.state) changed.set(id, state);
+      for (const t of made) transitions.push({ ...t, deviceId: id, derivedAt });
+    }
+    await saveStates(client, changed);
+    await writeHistory(sinks.sender, transitions);
+    await publishTransitions(sinks.producer, transitions);
+    return transitions;
+  });
+}
+
+/** Applies messages, each device's in the order given. */
+export function applyEvents(sinks: StatusSinks, events: readonly DeviceEvent[]): Promise<DeviceTransition[]> {
+  const byDevice = new Map<string, DeviceEvent[]>();
+  for (const e of events) {
+    const list = byDevice.get(e.deviceId);
+    if (list) list.push(e);
+    else byDevice.set(e.deviceId, [e]);
+  }
+  return unitOfWork(sinks, [...byDevice.keys()], (id, device) => {
+    const gap = allowedGapMs(device.expectedIntervalS);
+    let state = device.state;
+    const transitions: Transition[] = [];
+    for (const { event, at } of byDevice.get(id) ?? []) {
+      const observed = observe(state, event, at, gap);
+      state = observed.state;
+      transitions.push(...observed.transitions);
+    }
+    return { state, transitions };
+  });
+}
+
+/** Turns offline, with reason silence, the devices silent at `at`; at most `limit` of them per call. */
+export async function sweepSilent(
+  sinks: StatusSinks,
+  at: number,
+  limit: number,
+): Promise<DeviceTransition[]> {
+  const candidates = await silentDevices(sinks.pool, at, limit);
+  // Re-judged under the lock: a message may have arrived since the candidates were read.
+  return unitOfWork(sinks, candidates, (_id, device) => {
+    const { state, transition } = step(
+      device.state,
+      { kind: "silence_check", allowedGapMs: allowedGapMs(device.expectedIntervalS) },
+      at,
+    );
+    return { state, transitions: transition ? [transition] : [] };
+  });
+}

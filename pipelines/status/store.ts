@@ -1,0 +1,113 @@
+// device_status in Postgres: the current state of every device, read and written under per-device locks so that
+// processor instances (and each one's sweep) never decide the same transition twice.
+import type pg from "pg";
+import type { OnlineState, StatusReason } from "../../schemas/generated/types.ts";
+import { DEFAULT_EXPECTED_INTERVAL_S, type DeviceState, SILENCE_FACTOR } from "./state.ts";
+
+export interface StoredDevice {
+  state: DeviceState;
+  expectedIntervalS: number;
+}
+
+/**
+ * Transaction-scoped advisory locks, one per device id, taken in key order so that two transactions cannot
+ * deadlock. Unlike row locks they also cover devices that have no row yet.
+ */
+export async function lockDevices(client: pg.PoolClient, ids: readonly string[]): Promise<void> {
+  await client.query(
+    `SELECT pg_advisory_xact_lock(k)
+       FROM (SELECT DISTINCT hashtextextended('wattline.device_status:' || id, 0) AS k
+               FROM unnest($1::text[]) AS id ORDER BY k) AS keys`,
+    [ids],
+  );
+}
+
+interface Row {
+  device_id: string;
+  status: OnlineState | null;
+  reason: StatusReason | null;
+  changed_at: Date | null;
+  last_seen: Date | null;
+  expected_interval_s: number;
+}
+
+export async function loadDevices(
+  client: pg.PoolClient,
+  ids: readonly string[],
+): Promise<Map<string, StoredDevice>> {
+  const { rows } = await client.query<Row>(
+    `SELECT u.device_id, s.status, s.reason, s.changed_at, s.last_seen,
+            coalesce(d.expected_interval_s, $2) AS expected_interval_s
+       FROM unnest($1::text[]) AS u(device_id)
+       LEFT JOIN device_status s ON s.device_id = u.device_id
+       LEFT JOIN devices d ON d.device_id = u.device_id`,
+    [ids, DEFAULT_EXPECTED_INTERVAL_S],
+  );
+  return new Map(
+    rows.map((r) => [
+      r.device_id,
+      {
+        state:
+          r.status === null || r.changed_at === null
+            ? null
+            : {
+                status: r.status,
+                reason: r.reason ?? "other",
+                changedAt: r.changed_at.getTime(),
+                lastSeen: r.last_seen?.getTime() ?? null,
+              },
+        expectedIntervalS: r.expected_interval_s,
+      },
+    ]),
+  );
+}
+
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+
+export async function saveStates(
+  client: pg.PoolClient,
+  states: ReadonlyMap<string, NonNullable<DeviceState>>,
+): Promise<void> {
+  if (states.size === 0) return;
+  const list = [...states];
+  await client.query(
+    `INSERT INTO device_status (device_id, status, reason, changed_at, last_seen)
+     SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::timestamptz[], $5::timestamptz[])
+     ON CONFLICT (device_id) DO UPDATE
+       SET status = EXCLUDED.status, reason = EXCLUDED.reason,
+           changed_at = EXCLUDED.changed_at, last_seen = EXCLUDED.last_seen`,
+    [
+      list.map(([id]) => id),
+      list.map(([, s]) => s.status),
+      list.map(([, s]) => s.reason),
+      list.map(([, s]) => iso(s.changedAt)),
+      list.map(([, s]) => iso(s.lastSeen)),
+    ],
+  );
+}
+
+/** Online devices silent at `at` (by the same rule as the silence check), at most `limit`. */
+export async function silentDevices(
+  db: pg.Pool | pg.PoolClient,
+  at: number,
+  limit: number,
+): Promise<string[]> {
+  const { rows } = await db.query<{ device_id: string }>(
+    `SELECT s.device_id
+       FROM device_status s LEFT JOIN devices d ON d.device_id = s.device_id
+      WHERE s.status = 'online'
+        AND s.last_seen + make_interval(secs => $2 * coalesce(d.expected_interval_s, $3)) < $1
+      ORDER BY s.device_id
+      LIMIT $4`,
+    [iso(at), SILENCE_FACTOR, DEFAULT_EXPECTED_INTERVAL_S, limit],
+  );
+  return rows.map((r) => r.device_id);
+}
+
+/** Devices online now, for the health route. */
+export async function countOnline(pool: pg.Pool): Promise<number> {
+  const { rows } = await pool.query<{ n: number }>(
+    "SELECT count(*)::int AS n FROM device_status WHERE status = 'online'",
+  );
+  return rows[0]?.n ?? 0;
+}
