@@ -1,18 +1,82 @@
-// The Hono application: routes and middleware, no listening socket (tests call `app.request`).
+// The Hono application: middleware, every route, the error envelope; no listening socket (tests call
+// `app.request`). Order per request: request id → log/metrics → body limit → API key (401) → rate limit (429)
+// → the route's role (403) → validation (400) → handler.
+import { readFileSync } from "node:fs";
 import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
-import { checkHealth, type Dependencies } from "./health.ts";
+import { createLogger } from "../deploy/logger.ts";
+import { authenticate, rateLimit } from "./auth/middleware.ts";
+import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
+import type { ApiDependencies } from "./deps.ts";
+import { ApiError, errorResponse, handleError } from "./errors.ts";
+import { observe } from "./observability.ts";
+import { type AnyRoute, mount } from "./openapi/route.ts";
+import { apiKeyRoutes } from "./routes/api-keys.ts";
+import { batteryArrayRoutes } from "./routes/battery-arrays.ts";
+import { batteryPackRoutes } from "./routes/battery-packs.ts";
+import { chargingRoutes } from "./routes/charging.ts";
+import { communicationModuleRoutes } from "./routes/communication-modules.ts";
+import { costVersionRoutes } from "./routes/cost-versions.ts";
+import { deviceRoutes } from "./routes/devices.ts";
+import { healthRoutes } from "./routes/health.ts";
+import { inverterArrayRoutes } from "./routes/inverter-arrays.ts";
+import { inverterRoutes } from "./routes/inverters.ts";
+import { metaRoutes } from "./routes/meta.ts";
+import { meterRoutes } from "./routes/meters.ts";
+import { reviewTicketRoutes } from "./routes/review-tickets.ts";
+import { siteRoutes } from "./routes/sites.ts";
+import { systemRoutes } from "./routes/systems.ts";
 
-export function createApp(deps: Dependencies): Hono {
+const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+const MAX_BODY_BYTES = 1024 * 1024;
+const PUBLIC_PATHS = new Set(["/health"]);
+
+/** Every route of the API, in the order the OpenAPI document lists them. */
+export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
+  const db = deps.postgres;
+  const now = { socMaxAgeS: deps.socMaxAgeS ?? 0 };
+  const routes: AnyRoute[] = [
+    ...healthRoutes(deps),
+    ...siteRoutes(db),
+    ...deviceRoutes(db),
+    ...systemRoutes(db, now),
+    ...inverterArrayRoutes(db, now),
+    ...inverterRoutes(db, now),
+    ...batteryArrayRoutes(db, now),
+    ...batteryPackRoutes(db, now),
+    ...meterRoutes(db),
+    ...communicationModuleRoutes(db),
+    ...costVersionRoutes(db),
+    ...reviewTicketRoutes(db),
+    ...chargingRoutes(db),
+    ...apiKeyRoutes(db),
+  ];
+  routes.push(...metaRoutes(() => routes, VERSION));
+  return routes;
+}
+
+export function createApp(deps: ApiDependencies): Hono {
+  const logger = deps.logger ?? createLogger("api");
   const app = new Hono();
   app.use(requestId());
-  app.get("/health", async (c) => {
-    const report = await checkHealth(deps);
-    return c.json(report, report.status === "healthy" ? 200 : 503);
-  });
-  app.notFound((c) =>
-    c.json({ error: { code: "not_found", message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  app.use(observe(logger));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) =>
+        errorResponse(
+          c,
+          new ApiError(413, "payload_too_large", `request bodies are limited to ${MAX_BODY_BYTES} bytes`),
+        ),
+    }),
   );
-  app.onError((err, c) => c.json({ error: { code: "internal", message: err.message } }, 500));
+  app.use(authenticate(deps.postgres, (c) => PUBLIC_PATHS.has(c.req.path)));
+  app.use(rateLimit(new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT)));
+  mount(app, apiRoutes(deps));
+  app.notFound((c) =>
+    errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
+  );
+  app.onError(handleError);
   return app;
 }

@@ -1,0 +1,80 @@
+// API keys: `wl_<12 base62>_<43 base64url>`. The first 15 characters (the prefix) are public and find the row; the
+// whole key's SHA-256 is what is stored and compared. 256 random bits make a salt or a slow hash unnecessary:
+// nothing about the key can be guessed, so only its hash is worth protecting, and SHA-256 does.
+import { createHash, randomBytes, randomInt, timingSafeEqual } from "node:crypto";
+import { type Db, row, rows } from "../db.ts";
+import type { Role } from "./roles.ts";
+
+const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+const KEY_PATTERN = /^wl_[A-Za-z0-9]{12}_[A-Za-z0-9_-]{43}$/;
+const PREFIX_LENGTH = 15;
+
+export interface ApiKey {
+  id: number;
+  name: string;
+  role: Role;
+  prefix: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+const COLUMNS = "id, name, role, prefix, created_at, last_used_at, revoked_at";
+
+export const hashKey = (key: string): string => createHash("sha256").update(key).digest("hex");
+
+export function generateKey(): { key: string; prefix: string } {
+  const prefix = `wl_${Array.from({ length: 12 }, () => BASE62[randomInt(BASE62.length)]).join("")}`;
+  return { key: `${prefix}_${randomBytes(32).toString("base64url")}`, prefix };
+}
+
+/** Creates a key; the plaintext is in the result and nowhere else, ever. */
+export async function createApiKey(db: Db, name: string, role: Role): Promise<ApiKey & { key: string }> {
+  const { key, prefix } = generateKey();
+  const created = await row<ApiKey>(
+    db,
+    `INSERT INTO api_keys (name, role, prefix, key_hash) VALUES ($1, $2, $3, $4) RETURNING ${COLUMNS}`,
+    [name, role, prefix, hashKey(key)],
+  );
+  if (created === undefined) throw new Error("insert into api_keys returned no row");
+  return { ...created, key };
+}
+
+export async function listApiKeys(
+  db: Db,
+  { includeRevoked = true, afterId = 0, limit = 1000 } = {},
+): Promise<ApiKey[]> {
+  return rows<ApiKey>(
+    db,
+    `SELECT ${COLUMNS} FROM api_keys WHERE id > $1 AND ($2 OR revoked_at IS NULL) ORDER BY id LIMIT $3`,
+    [afterId, includeRevoked, limit],
+  );
+}
+
+/** Revokes a key (kept, with revoked_at); revoking twice keeps the first time. Undefined when there is no such key. */
+export async function revokeApiKey(db: Db, id: number): Promise<ApiKey | undefined> {
+  return row<ApiKey>(
+    db,
+    `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
+    [id],
+  );
+}
+
+/** The live key a bearer token stands for, or undefined for anything malformed, unknown or revoked. */
+export async function verifyApiKey(db: Db, presented: string): Promise<ApiKey | undefined> {
+  if (!KEY_PATTERN.test(presented)) return undefined;
+  const found = await row<ApiKey & { key_hash: string }>(
+    db,
+    `SELECT ${COLUMNS}, key_hash FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL`,
+    [presented.slice(0, PREFIX_LENGTH)],
+  );
+  if (found === undefined) return undefined;
+  const { key_hash, ...key } = found;
+  const matches = timingSafeEqual(Buffer.from(hashKey(presented), "hex"), Buffer.from(key_hash, "hex"));
+  return matches ? key : undefined;
+}
+
+/** Marks a key used; the caller throttles this so that a busy key costs no write per request. */
+export async function touchApiKey(db: Db, id: number): Promise<void> {
+  await db.query("UPDATE api_keys SET last_used_at = now() WHERE id = $1", [id]);
+}
