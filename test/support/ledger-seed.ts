@@ -1,0 +1,120 @@
+// Puts a known ledger into the shared QuestDB the way the ledger processor does: readings through the core
+// (`ledgerRebuild`), the rows from `LedgerRows`, written over ILP; then waits until the WAL tables show them.
+import type pg from "pg";
+import type { CostVersion } from "../../pipelines/core/cost.ts";
+import { ledgerFinish, ledgerRebuild } from "../../pipelines/core/ledger-stream.ts";
+import type { Reading } from "../../pipelines/core/reading.ts";
+import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
+import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
+import { LedgerRows } from "../../pipelines/ledger/sink.ts";
+import { questdbSender, type Sender } from "../../pipelines/runtime/questdb.ts";
+import { eventually } from "./processors.ts";
+import { config } from "./stack.ts";
+
+export interface SeedDevice {
+  settings: Partial<DeviceSettings> & { device_id: string };
+  readings: Reading[];
+  /** Mirrored into QuestDB's devices table when given. */
+  site_id?: string;
+  group_name?: string;
+  kind?: string;
+}
+
+/** A reading at an ISO instant. */
+export const reading = (
+  device_id: string,
+  ts: string,
+  energy_wh_total: number,
+  power_w?: number,
+): Reading => ({
+  device_id,
+  ts: Date.parse(ts),
+  energy_wh_total,
+  ...(power_w === undefined ? {} : { power_w }),
+});
+
+export async function withSender(work: (sender: Sender) => Promise<void>): Promise<void> {
+  const sender = await questdbSender(config);
+  try {
+    await work(sender);
+    await sender.flush();
+  } finally {
+    await sender.close();
+  }
+}
+
+/** Computes and writes every device's rows; returns them, for their counts and values. */
+export async function seedLedger(devices: SeedDevice[], versions: CostVersion[] = []): Promise<LedgerRows> {
+  const rows = new LedgerRows();
+  for (const d of devices) {
+    const settings = { ...defaultSettings(d.settings.device_id), ...d.settings };
+    const entry: DeviceEntry = {
+      settings,
+      site_id: d.site_id ?? null,
+      system_id: null,
+      group_name: d.group_name ?? null,
+      kind: d.kind ?? null,
+    };
+    for (const r of d.readings) {
+      rows.addReading({
+        device_id: r.device_id,
+        ts: r.ts,
+        ts_source: "device",
+        energy_wh_total: r.energy_wh_total,
+        power_w: r.power_w ?? null,
+        boot_id: r.boot_id ?? null,
+        seq: null,
+        switch_state: null,
+        voltage_v: null,
+        current_a: null,
+        source: "test",
+        received_at: r.ts,
+      });
+    }
+    // The rebuild holds the last reading back (the reorder buffer); finishing applies it, as a silent device's flush.
+    const rebuilt = ledgerRebuild(d.readings, settings, 0);
+    rows.addStep(settings.device_id, rebuilt, entry, versions);
+    rows.addStep(settings.device_id, ledgerFinish(rebuilt.state, settings), entry, versions);
+  }
+  await withSender(async (sender) => {
+    await rows.writeTo(sender);
+    for (const d of devices) {
+      if (d.site_id === undefined) continue;
+      sender.table("devices").symbol("device_id", d.settings.device_id).symbol("site_id", d.site_id);
+      sender.symbol("timezone", d.settings.timezone ?? "UTC");
+      if (d.group_name) sender.symbol("group_name", d.group_name);
+      if (d.kind) sender.symbol("kind", d.kind);
+      await sender.at(0n, "us");
+    }
+  });
+  return rows;
+}
+
+/** Waits until each table holds `count` rows of these devices (WAL tables apply asynchronously). */
+export async function waitForRows(
+  questdb: pg.Pool,
+  ids: readonly string[],
+  counts: Record<string, number>,
+): Promise<void> {
+  const inList = ids.map((_, k) => `$${k + 1}`).join(", ");
+  for (const [table, count] of Object.entries(counts)) {
+    await eventually(`${count} rows in ${table}`, async () => {
+      const { rows } = await questdb
+        .query<{ n: string }>(`SELECT count() n FROM ${table} WHERE device_id IN (${inList})`, [...ids])
+        .catch(() => ({ rows: [] as { n: string }[] }));
+      return Number(rows[0]?.n ?? -1) === count ? true : undefined;
+    });
+  }
+}
+
+/** The counts `waitForRows` waits for after `seedLedger`. */
+export function rowCounts(rows: LedgerRows, mirrored = 0): Record<string, number> {
+  return {
+    readings: rows.readings.size,
+    ledger: rows.ledger.size,
+    anomalies: rows.anomalies.size,
+    energy_hourly: rows.hours.size,
+    energy_daily: rows.days.size,
+    ...(mirrored > 0 ? { devices: mirrored } : {}),
+  };
+}
