@@ -21,11 +21,10 @@ const KINDS = new Set(["inverter", "battery", "meter", "ev_charger", "classroom"
 export async function registerFleet(pool: pg.Pool, manifestFile: string): Promise<number> {
   const devices = manifest.parse(JSON.parse(readFileSync(manifestFile, "utf8")));
   for (const d of devices) {
-    await pool.query("INSERT INTO sites (id, name, timezone) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING", [
-      d.site_id,
-      `Simulated ${d.site_id}`,
-      d.timezone,
-    ]);
+    await pool.query(
+      "INSERT INTO sites (id, name, timezone) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING",
+      [d.site_id, `Simulated ${d.site_id}`, d.timezone],
+    );
     await pool.query(
       `INSERT INTO devices (device_id, site_id, kind, timezone, max_power_w, noise_wh, counter_persists_across_boot,
          expected_interval_s) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)

@@ -23,7 +23,16 @@ function components(manifest: string): Record<string, string[]> {
     "hopecloud-cloud": ["hopecloud", "simulate"],
     "hopecloud-connector": ["connect", "hopecloud"],
     "hopecloud-sync": ["hopecloud", "process"],
-    simulator: ["simulate", "--devices", FLEET.devices, "--interval", FLEET.interval, "--faults", "--manifest", manifest],
+    simulator: [
+      "simulate",
+      "--devices",
+      FLEET.devices,
+      "--interval",
+      FLEET.interval,
+      "--faults",
+      "--manifest",
+      manifest,
+    ],
   };
 }
 
@@ -33,7 +42,8 @@ function launch(name: string, args: string[], metricsPort: number): ChildProcess
     stdio: ["ignore", "pipe", "pipe"],
   });
   for (const stream of [child.stdout, child.stderr]) {
-    if (stream) createInterface({ input: stream }).on("line", (line) => process.stdout.write(`[${name}] ${line}\n`));
+    if (stream)
+      createInterface({ input: stream }).on("line", (line) => process.stdout.write(`[${name}] ${line}\n`));
   }
   child.on("exit", (code, signal) => process.stdout.write(`[${name}] exited (${signal ?? code})\n`));
   return child;
@@ -55,7 +65,9 @@ export async function start(): Promise<void> {
   const pool = postgresPool(config, 1);
   const registered = await registerFleet(pool, manifest)
     .catch((err: Error) => {
-      process.stdout.write(`[start] the simulated fleet is not registered (${err.message}): default settings apply\n`);
+      process.stdout.write(
+        `[start] the simulated fleet is not registered (${err.message}): default settings apply\n`,
+      );
       return 0;
     })
     .finally(() => pool.end());
@@ -65,7 +77,9 @@ export async function start(): Promise<void> {
   );
   const stop = async () => {
     for (const child of children.values()) child.kill("SIGTERM");
-    await Promise.all([...children.values()].map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)));
+    await Promise.all(
+      [...children.values()].map((c) => (c.exitCode === null ? new Promise((r) => c.once("exit", r)) : null)),
+    );
     process.exit(0);
   };
   process.once("SIGINT", () => void stop());

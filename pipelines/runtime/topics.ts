@@ -46,6 +46,31 @@ export async function ensureTopics(
       ],
     })),
   ].filter((t) => !existing.has(t.topic));
-  if (wanted.length > 0) await admin.createTopics({ topics: wanted, waitForLeaders: true });
+  if (wanted.length > 0) await createTopicsReady(admin, wanted);
   return wanted.map((t) => t.topic);
+}
+
+type TopicSpec = Parameters<Admin["createTopics"]>[0]["topics"][number];
+
+/**
+ * Creates topics and waits until every partition has a leader. kafkajs's own `waitForLeaders` gives up when the
+ * broker has not yet published a new topic's metadata (UNKNOWN_TOPIC_OR_PARTITION), so this polls instead.
+ */
+export async function createTopicsReady(
+  admin: Admin,
+  topics: TopicSpec[],
+  timeoutMs = 30_000,
+): Promise<void> {
+  await admin.createTopics({ topics, waitForLeaders: false });
+  const names = topics.map((t) => t.topic);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const ready = await admin
+      .fetchTopicMetadata({ topics: names })
+      .then((m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+      .catch(() => false);
+    if (ready) return;
+    if (Date.now() > deadline) throw new Error(`topics not ready after ${timeoutMs} ms: ${names.join(", ")}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

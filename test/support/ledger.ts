@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type pg from "pg";
+import { createKafka } from "../../pipelines/runtime/kafka.ts";
 import { config, unique } from "./stack.ts";
 
 const run = promisify(execFile);
@@ -86,7 +87,13 @@ export async function registerFixture(pool: pg.Pool, fx: Fixture): Promise<void>
   }
 }
 
+/** Removes the fixture's registry rows and its topics. */
 export async function unregisterFixture(pool: pg.Pool, fx: Fixture): Promise<void> {
+  const admin = createKafka(config).admin();
+  await admin.connect();
+  const mine = (await admin.listTopics()).filter((t) => t.startsWith(fx.prefix));
+  await admin.deleteTopics({ topics: mine }).catch(() => {});
+  await admin.disconnect();
   const sites = [...new Set(fx.devices.map((d) => d.site_id))];
   await pool.query("DELETE FROM devices WHERE device_id = ANY($1)", [fx.devices.map((d) => d.device_id)]);
   await pool.query("DELETE FROM sites WHERE id = ANY($1)", [sites]);

@@ -24,7 +24,10 @@ test("config: external services are configuration only", () => {
   });
   assert.deepEqual(c.kafka.brokers, ["k1.example:9092", "k2.example:9092"]);
   assert.equal(c.postgres.url, "postgres://u:p@db.example:5432/prod");
-  assert.deepEqual([c.mqtt.url, c.mqtt.username, c.mqtt.password], ["mqtts://broker.example:8883", "fleet", "s3cret"]);
+  assert.deepEqual(
+    [c.mqtt.url, c.mqtt.username, c.mqtt.password],
+    ["mqtts://broker.example:8883", "fleet", "s3cret"],
+  );
 });
 
 test("config: a bad value stops the start naming the variable", () => {
