@@ -164,7 +164,9 @@ hopecloud
 
 program
   .command("replay")
-  .description("rebuild the ledger of a time range from the telemetry topic and rewrite its rows (see docs/operations.md)")
+  .description(
+    "rebuild the ledger of a time range from the telemetry topic and rewrite its rows (see docs/operations.md)",
+  )
   .requiredOption("--from <ts>", "start of the range, ISO-8601 with Z or an offset (inclusive)")
   .requiredOption("--to <ts>", "end of the range, ISO-8601 with Z or an offset (exclusive)")
   .option("--device <id...>", "only these devices (default: every device on the topic)")
@@ -173,7 +175,9 @@ program
     (await import("../pipelines/ledger/replay-command.ts")).replayCommand(opts),
   );
 
-const cost = program.command("cost").description("cost versions (tariffs); adding one re-prices stored energy");
+const cost = program
+  .command("cost")
+  .description("cost versions (tariffs); adding one re-prices stored energy");
 cost
   .command("add")
   .description("add an immutable cost version and re-price the hours and days it now prices")
@@ -195,7 +199,7 @@ cost
 
 program
   .command("reconcile")
-  .description("check daily = Σ hourly = ledger per device for a local day; silences, gaps, jumps to review tickets")
+  .description("check a local day: daily = Σ hourly = ledger; mismatches, silences, gaps, jumps to tickets")
   .option("--date <YYYY-MM-DD>", "the local date to check (default: each device's previous local day)")
   .option("--devices <ids>", "only these devices, comma-separated")
   .action(async (opts: { date?: string; devices?: string }) =>

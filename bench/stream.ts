@@ -1,0 +1,120 @@
+// bench/stream: readings per second from Kafka into QuestDB through the ledger processor (decode, fold, rollups,
+// changelog, commit), against a bare pipe in the same run: consume the same records and write each as one ILP row,
+// flushing per batch. Both drain the same pre-filled topic. Run: node --import tsx bench/stream.ts [readings]
+import { randomBytes } from "node:crypto";
+
+const N = Number(process.argv[2] ?? 200_000);
+const DEVICES = 1000;
+const run = randomBytes(3).toString("hex");
+process.env.WATTLINE_TOPIC_PREFIX = `bench-${run}.`;
+process.env.WATTLINE_LEDGER_GROUP = `bench-${run}-ledger`;
+
+const { loadConfig } = await import("../deploy/config.ts");
+const { createLogger } = await import("../deploy/logger.ts");
+const { createKafka } = await import("../pipelines/runtime/kafka.ts");
+const { questdbSender } = await import("../pipelines/runtime/questdb.ts");
+const { ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
+const { startLedgerProcessor } = await import("../pipelines/ledger/processor.ts");
+const { LEDGER_CHANGELOG } = await import("../pipelines/ledger/changelog.ts");
+const { schemaStore } = await import("../schemas/codec/schema-store.ts");
+
+const config = loadConfig();
+const kafka = createKafka(config, "bench-stream");
+const admin = kafka.admin();
+await admin.connect();
+await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
+
+async function fill(): Promise<void> {
+  const store = schemaStore();
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  const t0 = Date.UTC(2025, 5, 1);
+  const perDevice = Math.ceil(N / DEVICES);
+  for (let step = 0; step < perDevice; step++) {
+    const messages = [];
+    for (let d = 0; d < DEVICES && step * DEVICES + d < N; d++) {
+      const device_id = `bench-${d}`;
+      const record = {
+        device_id,
+        ts: t0 + step * 60_000,
+        ts_source: "device" as const,
+        energy_wh_total: step * 10 + d,
+        power_w: 600,
+        boot_id: null,
+        seq: step,
+        switch_state: null,
+        voltage_v: null,
+        current_a: null,
+        source: "bench",
+        received_at: Date.now(),
+      };
+      messages.push({ key: device_id, value: store.encode("TelemetryReading", record) });
+    }
+    await producer.send({ topic: TOPICS.telemetry, acks: -1, messages });
+  }
+  await producer.disconnect();
+}
+
+async function consumed(groupId: string): Promise<number> {
+  const offsets = await admin.fetchOffsets({ groupId, topics: [TOPICS.telemetry] });
+  return offsets.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
+}
+
+async function drained(groupId: string): Promise<void> {
+  while ((await consumed(groupId)) < N) await new Promise((r) => setTimeout(r, 200));
+}
+
+async function bare(): Promise<number> {
+  const groupId = `bench-${run}-bare`;
+  const sender = await questdbSender(config);
+  const consumer = kafka.consumer({ groupId, maxBytes: 8 * 1024 * 1024 });
+  const table = `bench_bare_${run}`;
+  const t0 = performance.now();
+  await consumer.connect();
+  await consumer.subscribe({ topic: TOPICS.telemetry, fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch }) => {
+      for (const m of batch.messages) {
+        sender
+          .table(table)
+          .symbol("device_id", m.key?.toString() ?? "")
+          .stringColumn("payload", m.value?.toString("base64") ?? "");
+        await sender.at(BigInt(m.timestamp) * 1000n, "us");
+      }
+      await sender.flush();
+      const last = batch.messages.at(-1);
+      if (last)
+        await consumer.commitOffsets([
+          { topic: batch.topic, partition: batch.partition, offset: String(BigInt(last.offset) + 1n) },
+        ]);
+    },
+  });
+  await drained(groupId);
+  const seconds = (performance.now() - t0) / 1000;
+  await consumer.disconnect();
+  await sender.close();
+  await admin.deleteGroups([groupId]).catch(() => {});
+  return N / seconds;
+}
+
+async function ledger(): Promise<number> {
+  const t0 = performance.now();
+  const processor = await startLedgerProcessor(config, createLogger("bench", "warn"));
+  await drained(config.ledger.groupId);
+  const seconds = (performance.now() - t0) / 1000;
+  await processor.stop();
+  await admin.deleteGroups([config.ledger.groupId]).catch(() => {});
+  return N / seconds;
+}
+
+await fill();
+const baseline = await bare();
+const wattline = await ledger();
+await admin.deleteTopics({ topics: [...Object.values(TOPICS), LEDGER_CHANGELOG] }).catch(() => {});
+await admin.disconnect();
+console.log(`readings:                        ${N} (${DEVICES} devices, one a minute)`);
+console.log(`baseline consume → ILP:          ${Math.round(baseline)} readings/s`);
+console.log(`wattline process ledger:         ${Math.round(wattline)} readings/s`);
+console.log(`ratio (wattline / baseline):     ${(wattline / baseline).toFixed(2)}`);
+process.exit(0);

@@ -1,0 +1,131 @@
+// The energy_hourly and energy_daily rows as stored in QuestDB: read over PGWire (parameterised, timestamps as
+// epoch microseconds so the client's time zone never applies), written back whole over ILP. Shared by replay
+// (what a rewrite changes) and re-pricing (rows rewritten with a new cost).
+import type pg from "pg";
+import type { Sender } from "../runtime/questdb.ts";
+
+export const DAY_MS = 86_400_000;
+
+/** Columns as stored: any may be null (a row another writer made, or one from before a column was added). */
+interface Counts {
+  device_id: string;
+  energy_wh: number | null;
+  readings: number | null;
+  duplicates: number | null;
+  resets: number | null;
+  anomalies: number | null;
+  confidence: string | null;
+  cost: number | null;
+  currency: string | null;
+}
+
+export interface StoredHour extends Counts {
+  /** Epoch ms. */
+  hour_start: number;
+  local_date: string;
+}
+
+export interface StoredDay extends Counts {
+  /** Local date, YYYY-MM-DD (the table's `day` is its UTC midnight). */
+  date: string;
+  hours: number | null;
+}
+
+export interface RowFilter {
+  /** Only these devices; all when absent. */
+  devices?: readonly string[];
+}
+
+const COUNTS = "device_id, energy_wh, readings, duplicates, resets, anomalies, confidence, cost, currency";
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const fromUs = (us: string) => Number(BigInt(us) / 1000n);
+const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
+export const dayStart = (date: string) => Date.parse(`${date}T00:00:00Z`);
+
+/** `AND device_id IN (…)` with its parameters numbered after `params`. */
+function deviceClause(filter: RowFilter, params: unknown[]): string {
+  if (!filter.devices) return "";
+  const marks = filter.devices.map((d) => {
+    params.push(d);
+    return `$${params.length}`;
+  });
+  return ` AND device_id IN (${marks.join(", ")})`;
+}
+
+/** Hours with `hour_start` in [from, to). */
+export async function queryHours(
+  questdb: pg.Pool,
+  from: number,
+  to: number,
+  filter: RowFilter = {},
+): Promise<StoredHour[]> {
+  if (filter.devices?.length === 0) return [];
+  const params: unknown[] = [iso(from), iso(to)];
+  const where = `hour_start >= $1 AND hour_start < $2${deviceClause(filter, params)}`;
+  const { rows } = await questdb.query<Omit<StoredHour, "hour_start"> & { t: string }>(
+    `SELECT cast(hour_start AS long) t, local_date, ${COUNTS} FROM energy_hourly WHERE ${where}`,
+    params,
+  );
+  return rows.map(({ t, ...r }) => ({ ...r, hour_start: fromUs(t) }));
+}
+
+/** Days whose `day` (UTC midnight of the local date) is in [from, to). */
+export async function queryDays(
+  questdb: pg.Pool,
+  from: number,
+  to: number,
+  filter: RowFilter = {},
+): Promise<StoredDay[]> {
+  if (filter.devices?.length === 0) return [];
+  const params: unknown[] = [iso(from), iso(to)];
+  const where = `day >= $1 AND day < $2${deviceClause(filter, params)}`;
+  const { rows } = await questdb.query<Omit<StoredDay, "date"> & { t: string }>(
+    `SELECT cast(day AS long) t, hours, ${COUNTS} FROM energy_daily WHERE ${where}`,
+    params,
+  );
+  return rows.map(({ t, ...r }) => ({ ...r, date: iso(fromUs(t)).slice(0, 10) }));
+}
+
+/** The earliest `hour_start` at or after `from`, or null. */
+export async function firstHourFrom(
+  questdb: pg.Pool,
+  from: number,
+  filter: RowFilter = {},
+): Promise<number | null> {
+  if (filter.devices?.length === 0) return null;
+  const params: unknown[] = [iso(from)];
+  const { rows } = await questdb.query<{ t: string | null }>(
+    `SELECT cast(min(hour_start) AS long) t FROM energy_hourly WHERE hour_start >= $1${deviceClause(filter, params)}`,
+    params,
+  );
+  const t = rows[0]?.t;
+  // QuestDB casts a null timestamp to the long's null, Long.MIN_VALUE.
+  return t === null || t === undefined || BigInt(t) < 0n ? null : fromUs(t);
+}
+
+function counts(sender: Sender, r: Counts): void {
+  if (r.confidence) sender.symbol("confidence", r.confidence);
+  if (r.currency) sender.symbol("currency", r.currency);
+  if (r.energy_wh !== null) sender.floatColumn("energy_wh", r.energy_wh);
+  for (const c of ["readings", "duplicates", "resets", "anomalies"] as const) {
+    const v = r[c];
+    if (v !== null) sender.intColumn(c, v);
+  }
+  if (r.cost !== null) sender.floatColumn("cost", r.cost);
+}
+
+/** Appends a whole hourly row (an upsert: every column is written, an absent one becomes null). */
+export async function writeHour(sender: Sender, h: StoredHour): Promise<void> {
+  sender.table("energy_hourly").symbol("device_id", h.device_id).symbol("local_date", h.local_date);
+  counts(sender, h);
+  await sender.at(us(h.hour_start), "us");
+}
+
+/** Appends a whole daily row. */
+export async function writeDay(sender: Sender, d: StoredDay): Promise<void> {
+  sender.table("energy_daily").symbol("device_id", d.device_id);
+  counts(sender, d);
+  if (d.hours !== null) sender.intColumn("hours", d.hours);
+  await sender.at(us(dayStart(d.date)), "us");
+}

@@ -1,0 +1,126 @@
+// What a replay changes in energy_hourly and energy_daily: the rows it computes against the rows stored before it
+// writes. A stored row the replay does not compute is kept as it is (an upsert cannot remove it).
+import type { StoredDay, StoredHour } from "./energy-rows.ts";
+import type { LedgerRows } from "./sink.ts";
+
+export interface RowChanges {
+  /** Computed rows that had a stored row. */
+  compared: number;
+  /** Of those, the ones whose stored values differ. */
+  changed: number;
+  /** Computed rows without a stored row. */
+  added: number;
+  /** Stored rows the replay did not compute, left as they are. */
+  kept: number;
+  energy_wh_before: number;
+  energy_wh_after: number;
+}
+
+export interface DeviceChanges {
+  hourly: RowChanges;
+  daily: RowChanges;
+}
+
+const noChanges = (): RowChanges => ({
+  compared: 0,
+  changed: 0,
+  added: 0,
+  kept: 0,
+  energy_wh_before: 0,
+  energy_wh_after: 0,
+});
+
+/** Equal up to float noise: a recomputation sums in the same order, so only formatting could differ. */
+const close = (a: number | null, b: number | null) =>
+  a === null || b === null ? a === b : Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(a), Math.abs(b));
+
+interface Computed {
+  energy_wh: number;
+  readings: number;
+  duplicates: number;
+  resets: number;
+  anomalies: number;
+  confidence: string | null;
+  priced: { cost: number | null; currency: string | null };
+}
+
+function sameCounts(s: StoredHour | StoredDay, c: Computed): boolean {
+  return (
+    close(s.energy_wh, c.energy_wh) &&
+    s.readings === c.readings &&
+    s.duplicates === c.duplicates &&
+    s.resets === c.resets &&
+    s.anomalies === c.anomalies &&
+    s.confidence === c.confidence &&
+    close(s.cost, c.priced.cost) &&
+    s.currency === c.priced.currency
+  );
+}
+
+export class ChangeReport {
+  readonly total: DeviceChanges = { hourly: noChanges(), daily: noChanges() };
+  readonly devices = new Map<string, DeviceChanges>();
+  readonly #hours = new Map<string, StoredHour>();
+  readonly #days = new Map<string, StoredDay>();
+
+  constructor(hours: readonly StoredHour[], days: readonly StoredDay[]) {
+    for (const h of hours) {
+      this.#hours.set(`${h.device_id}|${h.hour_start}`, h);
+      this.#add(h.device_id, "hourly", (c) => (c.energy_wh_before += h.energy_wh ?? 0));
+    }
+    for (const d of days) {
+      this.#days.set(`${d.device_id}|${d.date}`, d);
+      this.#add(d.device_id, "daily", (c) => (c.energy_wh_before += d.energy_wh ?? 0));
+    }
+  }
+
+  /** Compares one device's computed rows (a LedgerRows holding only them) with the stored ones. */
+  compare(rows: LedgerRows): void {
+    for (const [key, h] of rows.hours) {
+      const stored = this.#hours.get(key);
+      this.#hours.delete(key);
+      const same = stored?.local_date === h.date && sameCounts(stored, { ...h.bucket, priced: h.priced });
+      this.#count(h.device_id, "hourly", stored, same, h.bucket.energy_wh);
+    }
+    for (const [key, d] of rows.days) {
+      const stored = this.#days.get(key);
+      this.#days.delete(key);
+      const same = stored?.hours === d.day.hours && sameCounts(stored, { ...d.day, priced: d.priced });
+      this.#count(d.device_id, "daily", stored, same, d.day.energy_wh);
+    }
+  }
+
+  /** Counts the stored rows no device's rows matched: they stay. */
+  finish(): void {
+    for (const h of this.#hours.values()) this.#keep(h.device_id, "hourly", h.energy_wh ?? 0);
+    for (const d of this.#days.values()) this.#keep(d.device_id, "daily", d.energy_wh ?? 0);
+    this.#hours.clear();
+    this.#days.clear();
+  }
+
+  #count(device: string, table: keyof DeviceChanges, stored: unknown, same: boolean, energy: number): void {
+    this.#add(device, table, (c) => {
+      if (stored === undefined) c.added++;
+      else c.compared++;
+      if (stored !== undefined && !same) c.changed++;
+      c.energy_wh_after += energy;
+    });
+  }
+
+  #keep(device: string, table: keyof DeviceChanges, energy: number): void {
+    this.#add(device, table, (c) => {
+      c.kept++;
+      c.energy_wh_after += energy;
+    });
+  }
+
+  #add(device: string, table: keyof DeviceChanges, update: (c: RowChanges) => void): void {
+    let d = this.devices.get(device);
+    if (!d) {
+      d = { hourly: noChanges(), daily: noChanges() };
+      this.devices.set(device, d);
+    }
+    update(d[table]);
+    update(this.total[table]);
+  }
+}
