@@ -45,29 +45,39 @@ export async function ensureTopics(
         { name: "min.compaction.lag.ms", value: "60000" },
       ],
     })),
-  ].filter((t) => !existing.has(t.topic));
-  if (wanted.length > 0) await createTopicsReady(admin, wanted);
-  return wanted.map((t) => t.topic);
+  ];
+  const missing = wanted.filter((t) => !existing.has(t.topic));
+  // Existing topics are waited for too: another process may have created them a moment ago.
+  await createTopicsReady(
+    admin,
+    missing,
+    wanted.map((t) => t.topic),
+  );
+  return missing.map((t) => t.topic);
 }
 
 type TopicSpec = Parameters<Admin["createTopics"]>[0]["topics"][number];
 
 /**
- * Creates topics and waits until every partition has a leader. kafkajs's own `waitForLeaders` gives up when the
+ * Creates topics and waits until every partition has a leader that answers. kafkajs's own `waitForLeaders` gives up when the
  * broker has not yet published a new topic's metadata (UNKNOWN_TOPIC_OR_PARTITION), so this polls instead.
  */
 export async function createTopicsReady(
   admin: Admin,
   topics: TopicSpec[],
+  names: string[] = topics.map((t) => t.topic),
   timeoutMs = 30_000,
 ): Promise<void> {
-  await admin.createTopics({ topics, waitForLeaders: false });
-  const names = topics.map((t) => t.topic);
+  if (topics.length > 0) await admin.createTopics({ topics, waitForLeaders: false });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    // A leader in the metadata is not enough on a fresh broker: ListOffsets may still answer "not the leader".
     const ready = await admin
       .fetchTopicMetadata({ topics: names })
       .then((m) => m.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0)))
+      .then(
+        async (led) => led && (await Promise.all(names.map((t) => admin.fetchTopicOffsets(t)))).length > 0,
+      )
       .catch(() => false);
     if (ready) return;
     if (Date.now() > deadline) throw new Error(`topics not ready after ${timeoutMs} ms: ${names.join(", ")}`);
