@@ -4,9 +4,8 @@ import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SingleBar } from "cli-progress";
 import type { Config } from "../../deploy/config.ts";
-import { BatchProducer } from "../../pipelines/runtime/batch-producer.ts";
-import { createKafka } from "../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
+import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
+import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, recordsOut } from "../metrics.ts";
 import { loadRoutes } from "../mqtt/routes.ts";
@@ -22,20 +21,11 @@ export interface FileSummary {
 export async function backfillFile(config: Config, path: string, progress: boolean): Promise<FileSummary> {
   const routes = loadRoutes(config.mqtt.routesFile);
   const store = schemaStore();
-  const kafka = createKafka(config, "wattline-file-connector");
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const sink = await openRecordSink(config, "wattline-file-connector");
+  const { batches } = sink;
   let failure: Error | undefined;
-  const batches = new BatchProducer(producer, {
-    batchMax: config.kafka.batchMax,
-    lingerMs: config.kafka.lingerMs,
-    onError: (err) => {
-      failure = err;
-    },
+  sink.failed.catch((err: Error) => {
+    failure = err;
   });
   const input = path === "-" ? process.stdin : createReadStream(path);
   const bar =
@@ -74,7 +64,7 @@ export async function backfillFile(config: Config, path: string, progress: boole
   } finally {
     bar?.update(bytes, { lines: summary.lines });
     bar?.stop();
-    await producer.disconnect();
+    await sink.close();
   }
   return summary;
 }

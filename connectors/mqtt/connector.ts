@@ -4,9 +4,8 @@
 import mqtt, { type MqttClient } from "mqtt";
 import type { Config } from "../../deploy/config.ts";
 import type { Logger } from "../../deploy/logger.ts";
-import { BatchProducer } from "../../pipelines/runtime/batch-producer.ts";
-import { createKafka } from "../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
+import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
+import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, produceLatency, recordsOut } from "../metrics.ts";
 import { deferPubacks } from "./deferred-acks.ts";
@@ -35,25 +34,10 @@ export async function startMqttConnector(
 ): Promise<MqttConnector> {
   const routes = loadRoutes(config.mqtt.routesFile);
   const store = schemaStore();
-  const kafka = createKafka(config, "wattline-mqtt-connector");
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-
-  let fail: (err: Error) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  failed.catch(() => {});
-  const batches = new BatchProducer(producer, {
-    batchMax: config.kafka.batchMax,
-    lingerMs: config.kafka.lingerMs,
-    onBatch: (_n, waitMs) => produceLatency.observe({ connector: "mqtt" }, waitMs / 1000),
-    onError: (err) => fail(err),
-  });
+  const sink = await openRecordSink(config, "wattline-mqtt-connector", (_n, waitMs) =>
+    produceLatency.observe({ connector: "mqtt" }, waitMs / 1000),
+  );
+  const { batches, failed } = sink;
 
   const client = mqtt.connect(config.mqtt.url, {
     clientId: config.mqtt.clientId,
@@ -102,7 +86,7 @@ export async function startMqttConnector(
     async stop() {
       await batches.flush();
       await client.endAsync();
-      await producer.disconnect();
+      await sink.close();
     },
   };
 }

@@ -5,9 +5,8 @@ import cron, { type ScheduledTask } from "node-cron";
 import type pg from "pg";
 import { type Config, ConfigError } from "../../../deploy/config.ts";
 import type { Logger } from "../../../deploy/logger.ts";
-import { BatchProducer } from "../../../pipelines/runtime/batch-producer.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { openRecordSink } from "../../../pipelines/runtime/record-sink.ts";
+import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import type { DeadLetter } from "../../../schemas/generated/types.ts";
 import { PATHS } from "../api/paths.ts";
@@ -54,23 +53,8 @@ export async function startHopeCloudConnector(
 ): Promise<HopeCloudConnector> {
   const now = options.now ?? Date.now;
   const store = schemaStore();
-  const kafka = createKafka(config, "wattline-hopecloud-connector");
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  let fail: (err: Error) => void = () => {};
-  const failed = new Promise<never>((_, reject) => {
-    fail = reject;
-  });
-  failed.catch(() => {});
-  const batches = new BatchProducer(producer, {
-    batchMax: config.kafka.batchMax,
-    lingerMs: config.kafka.lingerMs,
-    onError: (err) => fail(err),
-  });
+  const sink = await openRecordSink(config, "wattline-hopecloud-connector");
+  const { batches, failed } = sink;
   const fresh = new FreshReadings();
   let task: ScheduledTask | undefined;
   let inFlight: Promise<PollSummary> | undefined;
@@ -148,8 +132,7 @@ export async function startHopeCloudConnector(
       await task?.destroy();
       client.close();
       await inFlight?.catch(() => {});
-      await batches.flush().catch(() => {});
-      await producer.disconnect();
+      await sink.close().catch(() => {});
     },
   };
 }
