@@ -107,6 +107,7 @@ class Ledger {
   readonly #partitions = new Map<number, Partition>();
   #assigned = new Set<number>();
   readonly #locks = new Map<number, Promise<unknown>>();
+  #restoring: Promise<void> | undefined;
   readonly #store = schemaStore();
 
   constructor(
@@ -119,9 +120,12 @@ class Ledger {
     private readonly mirror: Set<string>,
   ) {}
 
+  /** A new assignment: partitions taken away are forgotten, new ones restored at once (not at their first batch,
+   * which may never come: their devices' held readings must still be flushed). */
   assign(partitions: number[]): void {
     this.#assigned = new Set(partitions);
     for (const p of this.#partitions.keys()) if (!this.#assigned.has(p)) this.#partitions.delete(p);
+    this.#restoreAssigned().catch((err) => this.logger.error({ err }, "ledger state restore failed"));
   }
 
   /** Runs `work` after all earlier work on the same partition: batches, recalculations and flushes never overlap. */
@@ -139,22 +143,32 @@ class Ledger {
   }
 
   async #partition(p: number): Promise<Partition> {
-    const known = this.#partitions.get(p);
-    if (known) return known;
-    const wanted = [...new Set([p, ...this.#assigned])].filter((x) => !this.#partitions.has(x));
-    const restored = await restorePartitions(this.kafka, wanted);
-    for (const [q, devices] of restored) {
-      let offset = -1n;
-      for (const slot of devices.values()) if (BigInt(slot.offset) > offset) offset = BigInt(slot.offset);
-      // Restored devices count as just seen, so that a suspect of one that stays silent is applied in time.
-      const seen = new Map([...devices.keys()].map((d) => [d, Date.now()]));
-      this.#partitions.set(q, { devices, seen, recalcAt: new Map(), offset });
-    }
-    this.logger.info(
-      { partitions: wanted, devices: [...restored.values()].reduce((n, d) => n + d.size, 0) },
-      "ledger state restored",
-    );
+    this.#assigned.add(p);
+    while (!this.#partitions.has(p)) await this.#restoreAssigned();
     return this.#partitions.get(p) as Partition;
+  }
+
+  /** Restores every assigned partition not restored yet, one restore at a time. */
+  async #restoreAssigned(): Promise<void> {
+    while (this.#restoring) await this.#restoring;
+    const wanted = [...this.#assigned].filter((x) => !this.#partitions.has(x));
+    if (wanted.length === 0) return;
+    this.#restoring = (async () => {
+      const restored = await restorePartitions(this.kafka, wanted);
+      for (const [q, devices] of restored) {
+        if (!this.#assigned.has(q)) continue;
+        let offset = -1n;
+        for (const slot of devices.values()) if (BigInt(slot.offset) > offset) offset = BigInt(slot.offset);
+        // Restored devices count as just seen, so that a suspect of one that stays silent is applied in time.
+        const seen = new Map([...devices.keys()].map((d) => [d, Date.now()]));
+        this.#partitions.set(q, { devices, seen, recalcAt: new Map(), offset });
+      }
+      const count = [...restored.values()].reduce((n, d) => n + d.size, 0);
+      this.logger.info({ partitions: wanted, devices: count }, "ledger state restored");
+    })().finally(() => {
+      this.#restoring = undefined;
+    });
+    await this.#restoring;
   }
 
   /** Folds a batch and makes it durable; returns the last offset it covers (to commit), if any. */

@@ -105,6 +105,7 @@ export function fixtureEnv(fx: Fixture): NodeJS.ProcessEnv {
     WATTLINE_TOPIC_PREFIX: fx.prefix,
     WATTLINE_LEDGER_GROUP: `${fx.prefix}ledger`,
     WATTLINE_SILENT_FLUSH_MS: "4000",
+    WATTLINE_RECALC_MIN_INTERVAL_MS: "1000",
     WATTLINE_METRICS_PORT: "0",
     WATTLINE_LOG_LEVEL: "warn",
   };
@@ -152,7 +153,7 @@ export async function computeRows(fx: Fixture): Promise<EnergyRows> {
   return {
     hourly: rows
       .filter((r) => r.kind === "hourly")
-      .map((r) => `${r.device_id} ${r.hour_start} ${round(Number(r.energy_wh))}`)
+      .map((r) => `${r.device_id} ${r.hour_start} ${round(Number(r.energy_wh))} ${r.readings}`)
       .sort(),
     daily: rows
       .filter((r) => r.kind === "daily")
@@ -164,8 +165,8 @@ export async function computeRows(fx: Fixture): Promise<EnergyRows> {
 /** The fixture's rows in QuestDB, as comparable lines. */
 export async function storedRows(questdb: pg.Pool, fx: Fixture): Promise<EnergyRows> {
   const ids = fx.devices.map((d) => d.device_id);
-  const hourly = await questdb.query<{ device_id: string; hour_start: Date; energy_wh: number }>(
-    "SELECT device_id, hour_start, energy_wh FROM energy_hourly WHERE device_id IN ($1)".replace(
+  const hourly = await questdb.query<{ device_id: string; hour_start: Date; energy_wh: number; readings: number }>(
+    "SELECT device_id, hour_start, energy_wh, readings FROM energy_hourly WHERE device_id IN ($1)".replace(
       "($1)",
       `(${ids.map((_, i) => `$${i + 1}`).join(",")})`,
     ),
@@ -180,7 +181,7 @@ export async function storedRows(questdb: pg.Pool, fx: Fixture): Promise<EnergyR
   );
   return {
     hourly: hourly.rows
-      .map((r) => `${r.device_id} ${r.hour_start.toISOString()} ${round(r.energy_wh)}`)
+      .map((r) => `${r.device_id} ${r.hour_start.toISOString()} ${round(r.energy_wh)} ${r.readings}`)
       .sort(),
     daily: daily.rows
       .map((r) => `${r.device_id} ${r.day.toISOString().slice(0, 10)} ${round(r.energy_wh)} ${r.resets}`)

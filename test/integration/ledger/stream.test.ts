@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
@@ -65,6 +66,49 @@ test("kill -9 the processor at random moments, restart it: the final rows are ex
     await publishing;
     try {
       const stored = await waitForRows(questdb, fx, expected, 150_000);
+      assert.deepEqual(stored, expected);
+    } finally {
+      await stopProcessor(processor);
+    }
+  });
+});
+
+test("two instances in one group split the partitions and give the same rows as one", async () => {
+  await withFixture(12, 43_200, async (fx) => {
+    const expected = await computeRows(fx);
+    await publishFixture(fx);
+    const instances = [startProcessor(fx), startProcessor(fx)];
+    try {
+      const stored = await waitForRows(questdb, fx, expected, 120_000);
+      assert.deepEqual(stored, expected);
+    } finally {
+      await Promise.all(instances.map((p) => stopProcessor(p)));
+    }
+  });
+});
+
+test("a reading later than the allowed lateness is recalculated automatically: the rows converge to the batch", async () => {
+  await withFixture(3, 7_200, async (fx) => {
+    // Each device's 60th reading is held back and sent after everything else: about an hour late.
+    const lines = readFileSync(fx.capture, "utf8").trim().split("\n");
+    const held: string[] = [];
+    const count = new Map<string, number>();
+    const sent = lines.filter((l) => {
+      if (!l.includes("/telemetry")) return true;
+      const device = (JSON.parse(l) as { topic: string }).topic.split("/")[1] ?? "";
+      count.set(device, (count.get(device) ?? 0) + 1);
+      if (count.get(device) !== 60) return true;
+      held.push(l);
+      return false;
+    });
+    assert.equal(held.length, 3);
+    writeFileSync(fx.capture, `${sent.join("\n")}\n`);
+    appendFileSync(fx.capture, `${held.join("\n")}\n`);
+    const expected = await computeRows(fx);
+    await publishFixture(fx);
+    const processor = startProcessor(fx);
+    try {
+      const stored = await waitForRows(questdb, fx, expected, 120_000);
       assert.deepEqual(stored, expected);
     } finally {
       await stopProcessor(processor);
