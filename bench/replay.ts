@@ -1,0 +1,77 @@
+// bench/replay: one day of D devices at one reading a minute (default 10,000 devices: 14.4 million readings)
+// recalculated by `wattline replay` (read, decode, fold, write the day's rows), against a baseline in the same run
+// that only reads and decodes the same partitions. Run: node --import tsx bench/replay.ts [devices]
+import { randomBytes } from "node:crypto";
+
+const DEVICES = Number(process.argv[2] ?? 10_000);
+const PER_DEVICE = 1440;
+const run = randomBytes(3).toString("hex");
+process.env.WATTLINE_TOPIC_PREFIX = `bench-${run}.`;
+
+const { loadConfig } = await import("../deploy/config.ts");
+const { createKafka } = await import("../pipelines/runtime/kafka.ts");
+const { readTopic } = await import("../pipelines/runtime/read-topic.ts");
+const { ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
+const { replayRange } = await import("../pipelines/ledger/replay.ts");
+const { schemaStore } = await import("../schemas/codec/schema-store.ts");
+
+const config = loadConfig();
+const kafka = createKafka(config, "bench-replay");
+const admin = kafka.admin();
+await admin.connect();
+await ensureTopics(admin, config);
+const store = schemaStore();
+const day = Date.UTC(2004, 1, 2);
+const total = DEVICES * PER_DEVICE;
+
+const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+await producer.connect();
+const filled = performance.now();
+for (let minute = 0; minute < PER_DEVICE; minute++) {
+  const messages = [];
+  for (let d = 0; d < DEVICES; d++) {
+    const device_id = `rb-${run}-${d}`;
+    const record = {
+      device_id,
+      ts: day + minute * 60_000,
+      ts_source: "device" as const,
+      energy_wh_total: minute * 5 + (d % 7),
+      power_w: 300,
+      boot_id: null,
+      seq: minute,
+      switch_state: null,
+      voltage_v: null,
+      current_a: null,
+      source: "bench",
+      received_at: day,
+    };
+    messages.push({ key: device_id, value: store.encode("TelemetryReading", record) });
+  }
+  await producer.send({ topic: TOPICS.telemetry, acks: -1, messages });
+}
+await producer.disconnect();
+process.stderr.write(`filled ${total} readings in ${((performance.now() - filled) / 1000).toFixed(0)} s\n`);
+
+let decoded = 0;
+const t0 = performance.now();
+await readTopic(kafka, TOPICS.telemetry, {
+  onBatch(_p, messages) {
+    for (const m of messages) if (m.value && store.decode(m.value)) decoded++;
+  },
+});
+const baseline = decoded / ((performance.now() - t0) / 1000);
+
+const t1 = performance.now();
+const summary = await replayRange(config, { from: day, to: day + 86_400_000 });
+const wattline = total / ((performance.now() - t1) / 1000);
+
+await admin.deleteTopics({ topics: Object.values(TOPICS) }).catch(() => {});
+await admin.disconnect();
+console.log(`readings:                          ${total} (${DEVICES} devices, one a minute, one day)`);
+console.log(`baseline read + decode:            ${Math.round(baseline)} readings/s`);
+console.log(
+  `wattline replay (rows written):    ${Math.round(wattline)} readings/s, ${((performance.now() - t1) / 1000).toFixed(0)} s`,
+);
+console.log(`ratio (wattline / baseline):       ${(wattline / baseline).toFixed(2)}`);
+console.log(`hourly rows written:               ${JSON.stringify(summary.hourly ?? {})}`);
+process.exit(0);
