@@ -13,6 +13,7 @@ import { type ZoneClock, zoneClock } from "./hours.ts";
 import type { Output } from "./outputs.ts";
 import type { Reading } from "./reading.ts";
 import {
+  addInto,
   bucketDeltas,
   type DayTotal,
   type HourBucket,
@@ -63,7 +64,10 @@ export function ledgerFinish(state: LedgerDeviceState, settings: DeviceSettings)
   return absorb(state, finish(state.stream, settings), settings);
 }
 
-/** A rebuild in progress: the stream fold plus every hour bucket, none pruned. The caller owns it. */
+/**
+ * A rebuild in progress: the stream fold plus every hour bucket, none pruned. The caller owns it. For speed a step
+ * keeps `state.hours` as it was (a rebuild needs no open-hour copies); `ledgerRebuild` settles it at the end.
+ */
 export interface Rebuild {
   state: LedgerDeviceState;
   all: Map<number, HourBucket>;
@@ -79,13 +83,17 @@ export function rebuildStep(
   settings: DeviceSettings,
   latenessMs: number,
 ): Output[] {
-  const step = ledgerIngest(acc.state, r, settings, latenessMs);
-  acc.state = step.state;
+  const step = ingest(acc.state.stream, r, settings, latenessMs);
+  acc.state = { stream: step.state, hours: acc.state.hours };
   const clock = zoneClock(settings.timezone);
   for (const o of step.outputs) {
     if (o.kind === "late") acc.late++;
-    for (const d of bucketDeltas(o, clock))
-      acc.all.set(d.hour_start, mergeBucket(acc.all.get(d.hour_start), d));
+    for (const d of bucketDeltas(o, clock)) {
+      const into = acc.all.get(d.hour_start);
+      // Deltas are fresh objects: the first becomes the accumulator, later ones are added in place.
+      if (into === undefined) acc.all.set(d.hour_start, d);
+      else addInto(into, d);
+    }
   }
   return step.outputs;
 }
@@ -116,7 +124,13 @@ export function ledgerRebuild(
   const outputs: Output[] = [];
   for (const r of [...readings].sort((a, b) => a.ts - b.ts))
     outputs.push(...rebuildStep(acc, r, settings, latenessMs));
-  return { state: acc.state, outputs, ...rebuildRows(acc, settings) };
+  const rows = rebuildRows(acc, settings);
+  const stream = acc.state.stream;
+  return {
+    state: { stream, hours: stillOpen(rows.dayHours, stream, zoneClock(settings.timezone)) },
+    outputs,
+    ...rows,
+  };
 }
 
 function absorb(before: LedgerDeviceState, step: StreamStep, settings: DeviceSettings): LedgerStep {
