@@ -94,3 +94,18 @@ export function solarFigures(
     trees_equivalent: co2_offset_kg / CO2_KG_PER_TREE_YEAR,
   };
 }
+
+export interface Priced {
+  cost: number | null;
+  currency: string | null;
+}
+
+/** A day's cost: the sum of its priced hours in time order, in the first priced hour's currency; none if none is. */
+export function dayCost(hours: readonly Priced[]): Priced {
+  const priced = hours.filter((h) => h.cost !== null);
+  if (priced.length === 0) return { cost: null, currency: null };
+  return {
+    cost: priced.reduce((sum, h) => sum + (h.cost as number), 0),
+    currency: priced.find((h) => h.currency)?.currency ?? null,
+  };
+}

@@ -2,7 +2,7 @@
 // currency changes is rewritten whole, and so is each day holding such an hour, its cost being the sum of its
 // hours' costs (as the ledger's sink sums them). Walks the tables a week of local dates at a time, skipping gaps.
 import type pg from "pg";
-import { type CostVersion, costOf, repricedBy } from "../core/cost.ts";
+import { type CostVersion, costOf, dayCost, repricedBy } from "../core/cost.ts";
 import {
   DAY_MS,
   dayStart,
@@ -79,9 +79,7 @@ export async function reprice(
       const dayHours = byDay.get(`${d.device_id}|${d.date}`);
       if (!dayHours || !changedDays.has(`${d.device_id}|${d.date}`)) continue;
       dayHours.sort((x, y) => x.hour_start - y.hour_start);
-      const priced = dayHours.filter((h) => h.cost !== null);
-      const cost = priced.length > 0 ? priced.reduce((s, h) => s + (h.cost ?? 0), 0) : null;
-      const currency = priced.find((h) => h.currency)?.currency ?? null;
+      const { cost, currency } = dayCost(dayHours);
       if (same(d.cost, cost) && d.currency === currency) continue;
       await writeDay(sender, { ...d, cost, currency });
       days++;

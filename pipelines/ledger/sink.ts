@@ -2,18 +2,13 @@
 // keyed as their tables' DEDUP keys, so a later value of an hour or a day in the same batch replaces the earlier.
 
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
-import { type CostVersion, costOf, rateFor } from "../core/cost.ts";
+import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core/cost.ts";
 import { zoneClock } from "../core/hours.ts";
 import type { LedgerStep } from "../core/ledger-stream.ts";
 import type { Anomaly, LedgerEntry } from "../core/outputs.ts";
 import type { DayTotal, HourBucket } from "../core/rollup.ts";
 import type { Sender } from "../runtime/questdb.ts";
 import type { DeviceEntry } from "./registry-cache.ts";
-
-interface Priced {
-  cost: number | null;
-  currency: string | null;
-}
 
 const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
 
@@ -70,9 +65,7 @@ export class LedgerRows {
       const dayStart = Date.parse(`${day.date}T00:00:00Z`);
       if (range && (dayStart + 86_400_000 <= range.from || dayStart >= range.to)) continue;
       const priced = step.dayHours.filter((h) => clock.localDate(h.hour_start) === day.date).map(price);
-      const currency = priced.find((p) => p.currency)?.currency ?? null;
-      const cost = priced.some((p) => p.cost !== null) ? priced.reduce((s, p) => s + (p.cost ?? 0), 0) : null;
-      this.days.set(`${device}|${day.date}`, { device_id: device, day, priced: { cost, currency } });
+      this.days.set(`${device}|${day.date}`, { device_id: device, day, priced: dayCost(priced) });
     }
   }
 

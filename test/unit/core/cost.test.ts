@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { type CostVersion, costOf, rateFor, repricedBy, solarFigures } from "../../../pipelines/core/cost.ts";
+import {
+  type CostVersion,
+  costOf,
+  dayCost,
+  rateFor,
+  repricedBy,
+  solarFigures,
+} from "../../../pipelines/core/cost.ts";
 
 const t = (iso: string) => Date.parse(iso);
 const version = (cost_per_kwh: number, from: string, scope: CostVersion["scope"]): CostVersion => ({
@@ -40,4 +47,16 @@ test("cost = energy in kWh × rate; solar savings, CO2 (0.5 kg/kWh by default) a
   assert.deepEqual(costOf(2500, global1), { cost: 17.5, currency: "INR" });
   assert.deepEqual(solarFigures(42_000, 8), { savings: 336, co2_offset_kg: 21, trees_equivalent: 1 });
   assert.deepEqual(solarFigures(1000, 8, 0.82).co2_offset_kg, 0.82);
+});
+
+test("a day's cost is the sum of its priced hours, in the first priced hour's currency", () => {
+  assert.deepEqual(dayCost([{ cost: null, currency: null }]), { cost: null, currency: null });
+  assert.deepEqual(
+    dayCost([
+      { cost: null, currency: null },
+      { cost: 0.5, currency: "EUR" },
+      { cost: 0.25, currency: "EUR" },
+    ]),
+    { cost: 0.75, currency: "EUR" },
+  );
 });
