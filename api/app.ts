@@ -5,13 +5,18 @@ import { readFileSync } from "node:fs";
 import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
+import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
+import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
+import { type Config, loadConfig } from "../deploy/config.ts";
 import { createLogger } from "../deploy/logger.ts";
 import { authenticate, rateLimit } from "./auth/middleware.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
+import { BackgroundJobs } from "./background.ts";
 import type { ApiDependencies } from "./deps.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { observe } from "./observability.ts";
 import { type AnyRoute, mount } from "./openapi/route.ts";
+import { analyticsRoutes } from "./routes/analytics.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { batteryArrayRoutes } from "./routes/battery-arrays.ts";
 import { batteryPackRoutes } from "./routes/battery-packs.ts";
@@ -19,14 +24,19 @@ import { chargingRoutes } from "./routes/charging.ts";
 import { communicationModuleRoutes } from "./routes/communication-modules.ts";
 import { costVersionRoutes } from "./routes/cost-versions.ts";
 import { deviceRoutes } from "./routes/devices.ts";
+import { energyRoutes } from "./routes/energy.ts";
 import { healthRoutes } from "./routes/health.ts";
+import { hopecloudRoutes } from "./routes/hopecloud.ts";
 import { inverterArrayRoutes } from "./routes/inverter-arrays.ts";
 import { inverterRoutes } from "./routes/inverters.ts";
+import { jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { meterRoutes } from "./routes/meters.ts";
 import { reviewTicketRoutes } from "./routes/review-tickets.ts";
 import { siteRoutes } from "./routes/sites.ts";
 import { systemRoutes } from "./routes/systems.ts";
+import { LiveMonitor } from "./ws/monitor.ts";
+import { monitoringRoutes } from "./ws/routes.ts";
 
 const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -36,6 +46,12 @@ const PUBLIC_PATHS = new Set(["/health"]);
 export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
   const db = deps.postgres;
   const now = { socMaxAgeS: deps.socMaxAgeS ?? 0 };
+  const logger = deps.logger ?? createLogger("api");
+  // Configuration and the HopeCloud client are made when a route first needs them, not when routes are listed.
+  let config: Config | undefined = deps.config;
+  const configured = () => (config ??= loadConfig());
+  let cloud: HopeCloudClient | undefined;
+  const hopecloud = deps.hopecloud ?? (() => (cloud ??= hopecloudClient(configured(), logger)));
   const routes: AnyRoute[] = [
     ...healthRoutes(deps),
     ...siteRoutes(db),
@@ -50,6 +66,14 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ...costVersionRoutes(db),
     ...reviewTicketRoutes(db),
     ...chargingRoutes(db),
+    ...energyRoutes(db, deps.questdb),
+    ...analyticsRoutes(db, deps.questdb),
+    ...jobRoutes(db, deps.jobs ?? new BackgroundJobs(db, logger), configured),
+    ...hopecloudRoutes(db, hopecloud),
+    ...monitoringRoutes(
+      db,
+      deps.monitoring ?? new LiveMonitor({ postgres: db, questdb: deps.questdb, logger }),
+    ),
     ...apiKeyRoutes(db),
   ];
   routes.push(...metaRoutes(() => routes, VERSION));

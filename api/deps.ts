@@ -1,8 +1,12 @@
 // What the app needs from outside. Only the health dependencies are required, so that tests (and /health's
 // own test) build an app from pools alone; the rest falls back to defaults that suit a local run.
+import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
+import type { Config } from "../deploy/config.ts";
 import type { Logger } from "../deploy/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
+import type { BackgroundJobs } from "./background.ts";
 import type { Dependencies } from "./health.ts";
+import type { LiveMonitor } from "./ws/monitor.ts";
 
 export interface ApiDependencies extends Dependencies {
   /** Request logs; default: a logger named "api". */
@@ -13,4 +17,12 @@ export interface ApiDependencies extends Dependencies {
   socMaxAgeS?: number;
   /** The energy ledger's consumer group, whose lag the health report shows; default wattline-ledger. */
   ledgerGroup?: string;
+  /** What recalculations and the HopeCloud client are configured with; default loadConfig() when first needed. */
+  config?: Config;
+  /** The HopeCloud client of the module sync; default one from the configuration, made on first use. */
+  hopecloud?: () => HopeCloudClient;
+  /** The background jobs of this process (recalculations); default a registry of the routes' own. */
+  jobs?: BackgroundJobs;
+  /** The live feed's connections; default a monitor without feed or timers (no clients, zero counts). */
+  monitoring?: LiveMonitor;
 }

@@ -4,7 +4,7 @@
 import type { Context } from "hono";
 import { z } from "zod";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 429 | 500;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 426 | 429 | 500 | 503;
 
 export class ApiError extends Error {
   constructor(

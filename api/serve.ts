@@ -1,7 +1,10 @@
-// `wattline api`: the HTTP server with its dependencies, shut down cleanly on SIGINT/SIGTERM. Its Prometheus
-// metrics are at /metrics (admin key), so the API opens no second port.
+// `wattline api`: the HTTP server with its dependencies and the live feed (WebSocket upgrades on the same port),
+// shut down cleanly on SIGINT/SIGTERM. Its Prometheus metrics are at /metrics (admin key), so the API opens no
+// second port.
 import { serve as listen } from "@hono/node-server";
 import mqtt from "mqtt";
+import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
+import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
 import { loadConfig } from "../deploy/config.ts";
 import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
 import { createLogger } from "../deploy/logger.ts";
@@ -10,6 +13,8 @@ import { postgresPool } from "../pipelines/runtime/postgres.ts";
 import { questdbPool } from "../pipelines/runtime/questdb.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
 import { createApp } from "./app.ts";
+import { BackgroundJobs } from "./background.ts";
+import { startLiveMonitoring } from "./ws/server.ts";
 
 export async function serve(): Promise<void> {
   const config = loadConfig();
@@ -19,14 +24,18 @@ export async function serve(): Promise<void> {
   await migrate(config, logger);
   const questdb = questdbPool(config);
   const postgres = postgresPool(config);
+  const kafka = createKafka(config);
   const broker = mqtt.connect(config.mqtt.url, {
     username: config.mqtt.username,
     password: config.mqtt.password,
     clientId: `wattline-api-${process.pid}`,
   });
   broker.on("error", (err) => logger.warn({ err: err.message }, "mqtt"));
+  const jobs = new BackgroundJobs(postgres, logger);
+  const live = startLiveMonitoring({ kafka, config, postgres, questdb, logger });
+  let cloud: HopeCloudClient | undefined;
   const app = createApp({
-    kafka: createKafka(config),
+    kafka,
     questdb,
     postgres,
     mqttConnected: () => broker.connected,
@@ -34,12 +43,21 @@ export async function serve(): Promise<void> {
     rateLimit: config.api.rateLimit,
     socMaxAgeS: config.api.socMaxAgeS,
     ledgerGroup: config.ledger.groupId,
+    config,
+    hopecloud: () => (cloud ??= hopecloudClient(config, logger)),
+    jobs,
+    monitoring: live.monitor,
   });
-  const server = listen({ fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0" }, (info) =>
-    logger.info({ port: info.port }, `API listening on http://localhost:${info.port}`),
+  const server = listen(
+    { fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0", websocket: { server: live.wss } },
+    (info) => logger.info({ port: info.port }, `API listening on http://localhost:${info.port}`),
   );
   onShutdown(async () => {
+    // WebSocket clients first: the HTTP server's close waits for every connection to end.
+    await live.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    await jobs.stop();
+    cloud?.close();
     await broker.endAsync();
     await Promise.all([questdb.end(), postgres.end()]);
   });

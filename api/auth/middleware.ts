@@ -1,8 +1,9 @@
-// Authentication (Bearer API key → 401), rate limiting per key (429) and authorisation per route (403), in that
-// order: a refused role still spends a token, so probing with a weak key is throttled like any other traffic.
+// Authentication (the API key where credential.ts finds it → 401), rate limiting per key (429) and authorisation per
+// route (403), in that order: a refused role still spends a token, so probing with a weak key is throttled too.
 import type { Context, MiddlewareHandler } from "hono";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
+import { presentedKey } from "./credential.ts";
 import { type ApiKey, touchApiKey, verifyApiKey } from "./keys.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { hasRole, type Role } from "./roles.ts";
@@ -25,13 +26,9 @@ export function authenticate(db: Db, isPublic: (c: Context) => boolean): Middlew
   const touched = new Map<number, number>();
   return async (c, next) => {
     if (isPublic(c)) return next();
-    const header = c.req.header("Authorization");
-    if (header === undefined) throw unauthorized(c, "an API key is required: Authorization: Bearer <key>");
-    const [scheme, token, ...rest] = header.trim().split(/\s+/);
-    if (scheme?.toLowerCase() !== "bearer" || token === undefined || rest.length > 0) {
-      throw unauthorized(c, "the Authorization header must be: Bearer <key>");
-    }
-    const key = await verifyApiKey(db, token);
+    const presented = presentedKey(c);
+    if ("problem" in presented) throw unauthorized(c, presented.problem);
+    const key = await verifyApiKey(db, presented.token);
     if (key === undefined) throw unauthorized(c, "the API key is unknown or revoked");
     c.set("apiKey", key);
     const now = Date.now();

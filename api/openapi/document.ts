@@ -40,12 +40,14 @@ const errorResponse = (description: string) => ({
 function responses(route: AnyRoute) {
   const { response, request, role } = route;
   const success =
-    response.schema === undefined
-      ? { description: response.description, content: { [response.contentType ?? "text/plain"]: {} } }
-      : {
-          description: response.description,
-          content: { "application/json": { schema: jsonSchema(response.schema, "output") } },
-        };
+    response.status === 101
+      ? { description: response.description }
+      : response.schema === undefined
+        ? { description: response.description, content: { [response.contentType ?? "text/plain"]: {} } }
+        : {
+            description: response.description,
+            content: { "application/json": { schema: jsonSchema(response.schema, "output") } },
+          };
   const hasInput =
     request?.params !== undefined || request?.query !== undefined || request?.body !== undefined;
   return {

@@ -3,6 +3,7 @@
 // OpenAPI document, so the document cannot drift from what the server does. The shape follows @hono/zod-openapi's
 // createRoute so that a move to that package stays mechanical.
 import type { Context, Hono } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware.ts";
 import type { Role } from "../auth/roles.ts";
@@ -25,7 +26,8 @@ export interface RouteInput<Req extends RouteRequest> {
 }
 
 export interface RouteResponse<Res extends z.ZodType | undefined> {
-  status: 200 | 201;
+  /** 101: a WebSocket upgrade; 202: a job started in the background. */
+  status: 101 | 200 | 201 | 202;
   description: string;
   /** JSON body; absent for a route whose handler builds its own Response (text, HTML). */
   schema?: Res;
@@ -107,7 +109,8 @@ export function mount(app: Hono, routes: readonly AnyRoute[]): void {
       if (result instanceof Response) return result;
       // The response schema is an allow-list too: a column a query selects by mistake never reaches a client.
       const body = response.schema === undefined ? result : response.schema.parse(result);
-      return c.json(body as object, response.status);
+      // A 101 route's handler always answers with its own Response.
+      return c.json(body as object, response.status as ContentfulStatusCode);
     };
     const method = route.method.toUpperCase();
     if (route.role === "public") app.on(method, route.path, handle);

@@ -4,8 +4,8 @@ import type { Hono } from "hono";
 import type pg from "pg";
 import { createApp } from "../../../api/app.ts";
 import { createApiKey } from "../../../api/auth/keys.ts";
-import type { RateLimitOptions } from "../../../api/auth/rate-limit.ts";
 import type { Role } from "../../../api/auth/roles.ts";
+import type { ApiDependencies } from "../../../api/deps.ts";
 import { createLogger } from "../../../deploy/logger.ts";
 import { createKafka } from "../../../pipelines/runtime/kafka.ts";
 import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
@@ -21,14 +21,18 @@ export interface Harness {
   keyIds: number[];
   /** A prefix for ids this run creates. */
   tag: string;
-  call: (
-    method: string,
-    path: string,
-    opts?: { key?: string | null; role?: Role; body?: unknown; headers?: Record<string, string> },
-  ) => Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
-  makeApp: (extra?: { rateLimit?: RateLimitOptions; socMaxAgeS?: number }) => Hono;
+  call: Call;
+  /** `call` for another app (e.g. one made with makeApp). */
+  caller: (app: Hono) => Call;
+  makeApp: (extra?: Partial<ApiDependencies>) => Hono;
   close: () => Promise<void>;
 }
+
+export type Call = (
+  method: string,
+  path: string,
+  opts?: { key?: string | null; role?: Role; body?: unknown; headers?: Record<string, string> },
+) => Promise<{ status: number; body: Record<string, unknown>; headers: Headers }>;
 
 export async function harness(name: string): Promise<Harness> {
   await migrate(config, createLogger("migrate", "warn"));
@@ -43,7 +47,7 @@ export async function harness(name: string): Promise<Harness> {
     keyIds.push(created.id);
   }
   // Generous limits: these apps are for everything but the rate-limit test, which makes its own.
-  const makeApp = (extra: { rateLimit?: RateLimitOptions; socMaxAgeS?: number } = {}) =>
+  const makeApp = (extra: Partial<ApiDependencies> = {}) =>
     createApp({
       kafka: createKafka(config),
       questdb,
@@ -54,27 +58,30 @@ export async function harness(name: string): Promise<Harness> {
       ...extra,
     });
   const app = makeApp();
-  const call: Harness["call"] = async (method, path, opts = {}) => {
-    const key = opts.key === undefined ? keys[opts.role ?? "admin"] : opts.key;
-    const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    if (key !== null) headers.Authorization = `Bearer ${key}`;
-    if (opts.body !== undefined) headers["Content-Type"] = "application/json";
-    const res = await app.request(path, {
-      method,
-      headers,
-      ...(opts.body === undefined
-        ? {}
-        : { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) }),
-    });
-    const text = await res.text();
-    let body: Record<string, unknown> = {};
-    try {
-      body = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
-    } catch {
-      body = { text };
-    }
-    return { status: res.status, body, headers: res.headers };
-  };
+  const caller =
+    (app: Hono): Call =>
+    async (method, path, opts = {}) => {
+      const key = opts.key === undefined ? keys[opts.role ?? "admin"] : opts.key;
+      const headers: Record<string, string> = { ...(opts.headers ?? {}) };
+      if (key !== null) headers.Authorization = `Bearer ${key}`;
+      if (opts.body !== undefined) headers["Content-Type"] = "application/json";
+      const res = await app.request(path, {
+        method,
+        headers,
+        ...(opts.body === undefined
+          ? {}
+          : { body: typeof opts.body === "string" ? opts.body : JSON.stringify(opts.body) }),
+      });
+      const text = await res.text();
+      let body: Record<string, unknown> = {};
+      try {
+        body = text === "" ? {} : (JSON.parse(text) as Record<string, unknown>);
+      } catch {
+        body = { text };
+      }
+      return { status: res.status, body, headers: res.headers };
+    };
+  const call = caller(app);
   const close = async () => {
     await pool.query("DELETE FROM sites WHERE id LIKE $1", [`${tag}%`]);
     await pool.query("DELETE FROM review_tickets WHERE dedupe_key LIKE $1", [`${tag}%`]);
@@ -83,7 +90,7 @@ export async function harness(name: string): Promise<Harness> {
     await pool.query("DELETE FROM api_keys WHERE id = ANY($1) OR name LIKE $2", [keyIds, `${tag}%`]);
     await Promise.all([pool.end(), questdb.end()]);
   };
-  return { app, pool, questdb, keys, keyIds, tag, call, makeApp, close };
+  return { app, pool, questdb, keys, keyIds, tag, call, caller, makeApp, close };
 }
 
 /** The registry's tables are all still there (nothing an injection attempt sent was executed). */

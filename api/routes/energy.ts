@@ -1,0 +1,155 @@
+// Energy of a device, site, inverter array or system per hour and per local day, from the rollups: a group's total
+// is QuestDB's sum over its devices' rows, never recomputed from readings. Hours start in [from, to); days are the
+// local dates whose day starts in [from, to), on the clock the rows were counted in (see energy/scope.ts).
+import type pg from "pg";
+import { z } from "zod";
+import { DAY_MS, datesStartingIn, localTime } from "../energy/local-time.ts";
+import { dayTotals, hourTotals } from "../energy/rollups.ts";
+import { resolveScope, SCOPE_IDS, SCOPES } from "../energy/scope.ts";
+import { defineRoute } from "../openapi/route.ts";
+import { Timestamp } from "../schemas.ts";
+
+const MAX_HOURLY_DAYS = 31;
+const MAX_DAILY_DAYS = 366;
+
+const ConfidenceOut = z
+  .enum(["high", "medium", "low"])
+  .nullable()
+  .meta({ description: "the lowest confidence among the group's rows; null when none had an interval" });
+
+const CostOut = {
+  cost: z.number().nullable().meta({
+    description:
+      "sum of the rows' cost; null when no cost version priced them or they are priced in more than one currency",
+  }),
+  currency: z.string().nullable(),
+};
+
+const Devices = z.number().int().meta({ description: "devices with a row" });
+
+const Hour = z.object({
+  hour_start: Timestamp.meta({ description: "UTC instant at which the local hour starts" }),
+  local_time: z.string().meta({ description: "the same instant on the group's clock, with its offset" }),
+  energy_wh: z.number(),
+  ...CostOut,
+  confidence: ConfidenceOut,
+  devices: Devices,
+});
+
+const Day = z.object({
+  date: z.iso.date().meta({ description: "local date" }),
+  energy_wh: z.number(),
+  ...CostOut,
+  resets: z.number().int(),
+  hours: z.number().int().meta({ description: "device-hours with energy (a device's day has up to 23–25)" }),
+  confidence: ConfidenceOut,
+  devices: Devices,
+});
+
+const Envelope = {
+  scope: z.enum(SCOPES),
+  id: z.string(),
+  site_id: z.string(),
+  timezone: z.string().meta({ description: "the clock of local_time and of the dates" }),
+  from: Timestamp,
+  to: Timestamp,
+  devices: z.number().int().meta({ description: "devices in the group (registry)" }),
+};
+
+/** scope, id and an instant range of at most `maxDays`; id checked against what the scope names. */
+const rangeQuery = (maxDays: number) =>
+  z
+    .strictObject({
+      scope: z.enum(SCOPES),
+      id: z.string().min(1).max(200).meta({ description: "device id, site id, or array/system id" }),
+      from: Timestamp.meta({ description: "inclusive, with an offset (percent-encode + as %2B)" }),
+      to: Timestamp.meta({ description: `exclusive; at most ${maxDays} days after from` }),
+    })
+    .superRefine((q, ctx) => {
+      const id = SCOPE_IDS[q.scope].safeParse(q.id);
+      if (!id.success)
+        ctx.addIssue({
+          code: "custom",
+          path: ["id"],
+          message: `not a ${q.scope} id: ${id.error.issues[0]?.message}`,
+        });
+      const span = Date.parse(q.to) - Date.parse(q.from);
+      if (!(span > 0)) ctx.addIssue({ code: "custom", path: ["to"], message: "to must be after from" });
+      else if (span > maxDays * DAY_MS)
+        ctx.addIssue({ code: "custom", path: ["to"], message: `at most ${maxDays} days after from` });
+    });
+
+const HourlyQuery = rangeQuery(MAX_HOURLY_DAYS);
+const DailyQuery = rangeQuery(MAX_DAILY_DAYS);
+
+const iso = (t: string) => new Date(t).toISOString();
+
+export function energyRoutes(db: pg.Pool, questdb: pg.Pool) {
+  return [
+    defineRoute({
+      method: "get",
+      path: "/api/v1/energy/hourly",
+      operationId: "getEnergyHourly",
+      summary: "Energy per local hour of a device, site, inverter array or system",
+      description: `Hours starting in [from, to), at most ${MAX_HOURLY_DAYS} days; a group's hour is the sum of its devices' rows. Hours without any row are absent.`,
+      tag: "energy",
+      role: "viewer",
+      request: { query: HourlyQuery },
+      response: {
+        status: 200,
+        description: "The hours, oldest first",
+        schema: z.object({ ...Envelope, rows: z.array(Hour) }),
+      },
+      handler: async ({ query }) => {
+        const group = await resolveScope(db, query.scope, query.id);
+        const hours = await hourTotals(questdb, group.devices, {
+          from: Date.parse(query.from),
+          to: Date.parse(query.to),
+        });
+        return {
+          scope: query.scope,
+          id: query.id,
+          site_id: group.site_id,
+          timezone: group.timezone,
+          from: iso(query.from),
+          to: iso(query.to),
+          devices: group.devices.length,
+          rows: hours.map(({ hour_start, ...h }) => ({
+            hour_start: new Date(hour_start).toISOString(),
+            local_time: localTime(hour_start, group.timezone),
+            ...h,
+          })),
+        };
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/api/v1/energy/daily",
+      operationId: "getEnergyDaily",
+      summary: "Energy per local day of a device, site, inverter array or system",
+      description: `The local dates whose day starts in [from, to), at most ${MAX_DAILY_DAYS} days; a group's day is the sum of its devices' rows. Days without any row are absent.`,
+      tag: "energy",
+      role: "viewer",
+      request: { query: DailyQuery },
+      response: {
+        status: 200,
+        description: "The days, oldest first",
+        schema: z.object({ ...Envelope, rows: z.array(Day) }),
+      },
+      handler: async ({ query }) => {
+        const group = await resolveScope(db, query.scope, query.id);
+        const { first, end } = datesStartingIn(Date.parse(query.from), Date.parse(query.to), group.timezone);
+        return {
+          scope: query.scope,
+          id: query.id,
+          site_id: group.site_id,
+          timezone: group.timezone,
+          from: iso(query.from),
+          to: iso(query.to),
+          devices: group.devices.length,
+          rows: await dayTotals(questdb, group.devices, first, end),
+        };
+      },
+    }),
+  ];
+}

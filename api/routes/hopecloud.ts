@@ -1,0 +1,98 @@
+// The one-shot HopeCloud module sync over HTTP (seed 000's resync): every site with a plant, or the sites named,
+// synced one at a time, a failing site reported and skipped. Answers with the sync's report when it is done; the
+// sync records itself in job_runs.
+import type pg from "pg";
+import { z } from "zod";
+import type { HopeCloudClient } from "../../connectors/hopecloud/client/client.ts";
+import { syncCommunicationModules } from "../../connectors/hopecloud/sync/one-shot.ts";
+import { ConfigError } from "../../deploy/config.ts";
+import { ApiError } from "../errors.ts";
+import { defineRoute } from "../openapi/route.ts";
+import { RegistryKey, Timestamp } from "../schemas.ts";
+
+const SyncError = z.object({
+  site_id: z.string().nullable(),
+  plant_id: z.string().nullable(),
+  module_id: z.string().nullable(),
+  stage: z.enum(["site", "plants", "fetch", "validate", "write"]),
+  message: z.string(),
+});
+
+const Counts = {
+  processed: z.number().int(),
+  failed: z.number().int(),
+  created: z.number().int(),
+  updated: z.number().int(),
+  unchanged: z.number().int(),
+};
+
+const SyncReport = z.object({
+  ...Counts,
+  per_site: z.array(
+    z.object({
+      site_id: z.string(),
+      plant_id: z.string(),
+      status: z.enum(["ok", "partial", "failed"]),
+      ...Counts,
+      changes: z.array(
+        z.object({
+          module_id: z.string(),
+          outcome: z.enum(["created", "updated"]),
+          changed: z.array(z.string()),
+        }),
+      ),
+      missing: z.array(z.string()).meta({ description: "stored modules the cloud no longer lists; kept" }),
+      errors: z.array(SyncError),
+    }),
+  ),
+  unknown_plants: z.array(
+    z.object({
+      plant_id: z.string(),
+      plant_name: z.string().nullable(),
+      modules: z.number().int().nullable(),
+    }),
+  ),
+  errors: z.array(SyncError),
+  started_at: Timestamp,
+  finished_at: Timestamp,
+});
+
+const Body = z
+  .strictObject({
+    site_ids: z
+      .array(RegistryKey)
+      .min(1)
+      .max(1000)
+      .optional()
+      .meta({ description: "only these sites; every site with a hopecloud_plant_id when absent" }),
+  })
+  .optional();
+
+export function hopecloudRoutes(db: pg.Pool, client: () => HopeCloudClient) {
+  return [
+    defineRoute({
+      method: "post",
+      path: "/api/v1/hopecloud/communication-modules/sync",
+      operationId: "syncCommunicationModules",
+      summary:
+        "Fetch every HopeCloud communication module of the sites and upsert them; answer with the report",
+      description:
+        "A site that fails (unknown, without a plant, the cloud failing) is an error of the report; the others are synced.",
+      tag: "communication-modules",
+      role: "operator",
+      request: { body: Body },
+      response: { status: 200, description: "The sync report (also kept in job_runs)", schema: SyncReport },
+      handler: async ({ body }) => {
+        let cloud: HopeCloudClient;
+        try {
+          cloud = client();
+        } catch (e) {
+          if (!(e instanceof ConfigError)) throw e;
+          throw new ApiError(503, "hopecloud_unavailable", e.message);
+        }
+        const siteIds = body?.site_ids ? { siteIds: [...new Set(body.site_ids)] } : {};
+        return syncCommunicationModules(db, cloud, siteIds);
+      },
+    }),
+  ];
+}

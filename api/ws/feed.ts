@@ -1,0 +1,91 @@
+// This API process's own view of the live topics: a consumer group of its own (unique per process, so every
+// instance sees every record and can serve every system) reading telemetry and status transitions from the latest
+// offset. Nothing is committed: a restarted process starts again at the end, and its group is deleted on stop.
+import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
+import type { Kafka } from "kafkajs";
+import type { Config } from "../../deploy/config.ts";
+import type { Logger } from "../../deploy/logger.ts";
+import { decodeBatch } from "../../pipelines/runtime/consumed.ts";
+import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
+import type { DeviceStatus, TelemetryReading } from "../../schemas/generated/types.ts";
+
+export interface FeedHandlers {
+  reading(r: TelemetryReading): void;
+  status(s: DeviceStatus): void;
+}
+
+export interface LiveFeed {
+  groupId: string;
+  /** Resolves once the consumer has its partitions and positions: records produced from then on are seen. */
+  ready: Promise<void>;
+  stats(): { group_id: string; ready: boolean; records: number; last_record_at: string | null };
+  stop(): Promise<void>;
+}
+
+export async function startFeed(
+  kafka: Kafka,
+  config: Config,
+  handlers: FeedHandlers,
+  logger: Logger,
+): Promise<LiveFeed> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopics(admin, config);
+  } finally {
+    await admin.disconnect();
+  }
+  const groupId = `wattline-api-feed-${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  // A short fetch wait: the broker answers at once when records arrive, and a stop does not wait long.
+  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  let records = 0;
+  let lastAt: number | null = null;
+  let isReady = false;
+  // The first fetch after joining comes after the positions were resolved (to the end of each partition).
+  const ready = new Promise<void>((resolve) => {
+    const off = consumer.on(consumer.events.FETCH, () => {
+      isReady = true;
+      off();
+      resolve();
+    });
+  });
+  try {
+    await consumer.connect();
+    await consumer.subscribe({ topics: [TOPICS.telemetry, TOPICS.transitions], fromBeginning: false });
+    await consumer.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        records += batch.messages.length;
+        lastAt = Date.now();
+        if (batch.topic === TOPICS.telemetry)
+          for (const r of decodeBatch(batch.topic, "TelemetryReading", batch.messages).records)
+            handlers.reading(r.record);
+        else
+          for (const s of decodeBatch(batch.topic, "DeviceStatus", batch.messages).records)
+            handlers.status(s.record);
+      },
+    });
+  } catch (err) {
+    await consumer.disconnect().catch(() => {});
+    throw err;
+  }
+  logger.info({ groupId }, "live feed consuming");
+  return {
+    groupId,
+    ready,
+    stats: () => ({
+      group_id: groupId,
+      ready: isReady,
+      records,
+      last_record_at: lastAt === null ? null : new Date(lastAt).toISOString(),
+    }),
+    async stop() {
+      await consumer.disconnect();
+      const cleanup = kafka.admin();
+      await cleanup.connect();
+      await cleanup.deleteGroups([groupId]).catch(() => {});
+      await cleanup.disconnect();
+    },
+  };
+}
