@@ -165,7 +165,12 @@ export async function computeRows(fx: Fixture): Promise<EnergyRows> {
 /** The fixture's rows in QuestDB, as comparable lines. */
 export async function storedRows(questdb: pg.Pool, fx: Fixture): Promise<EnergyRows> {
   const ids = fx.devices.map((d) => d.device_id);
-  const hourly = await questdb.query<{ device_id: string; hour_start: Date; energy_wh: number; readings: number }>(
+  const hourly = await questdb.query<{
+    device_id: string;
+    hour_start: Date;
+    energy_wh: number;
+    readings: number;
+  }>(
     "SELECT device_id, hour_start, energy_wh, readings FROM energy_hourly WHERE device_id IN ($1)".replace(
       "($1)",
       `(${ids.map((_, i) => `$${i + 1}`).join(",")})`,
