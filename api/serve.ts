@@ -8,6 +8,7 @@ import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
 import { loadConfig } from "../deploy/config.ts";
 import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
 import { createLogger } from "../deploy/logger.ts";
+import { ensureLedgerTables } from "../pipelines/ledger/tables.ts";
 import { createKafka } from "../pipelines/runtime/kafka.ts";
 import { postgresPool } from "../pipelines/runtime/postgres.ts";
 import { questdbPool } from "../pipelines/runtime/questdb.ts";
@@ -23,6 +24,8 @@ export async function serve(): Promise<void> {
   // API keys live in Postgres: the schema must be current before the first request is authenticated.
   await migrate(config, logger);
   const questdb = questdbPool(config);
+  // The energy routes read the ledger's tables: make sure they exist (with their DEDUP keys) before any query.
+  await ensureLedgerTables(questdb);
   const postgres = postgresPool(config);
   const kafka = createKafka(config);
   const broker = mqtt.connect(config.mqtt.url, {

@@ -1,6 +1,7 @@
 // Adding a cost version: the insert, then the re-pricing of what it now prices. The version is stored first: if
 // re-pricing fails half-way, the version stands and a replay of the affected range prices the rest.
 import type { Config } from "../../deploy/config.ts";
+import { ensureLedgerTables } from "../ledger/tables.ts";
 import { postgresPool } from "../runtime/postgres.ts";
 import { questdbPool, questdbSender } from "../runtime/questdb.ts";
 import { type Repriced, reprice } from "./reprice.ts";
@@ -24,6 +25,7 @@ export async function addCostVersion(config: Config, input: CostVersionInput): P
   const pool = postgresPool(config, 2);
   const questdb = questdbPool(config, 2);
   try {
+    await ensureLedgerTables(questdb);
     const version = await insertVersion(pool, checked);
     const stored = await loadVersions(pool);
     const versions = stored.map(toCostVersion);

@@ -24,6 +24,7 @@ import { RegistryCache } from "./registry-cache.ts";
 import { ChangeReport, type DeviceChanges, type RowChanges } from "./replay-diff.ts";
 import { DeviceReplay, type Range } from "./replay-fold.ts";
 import { LedgerRows } from "./sink.ts";
+import { ensureLedgerTables } from "./tables.ts";
 
 export interface ReplayOptions {
   /** ISO-8601 with Z or an offset, or epoch ms. */
@@ -86,6 +87,8 @@ export async function replayRange(config: Config, options: ReplayOptions): Promi
   const questdb = questdbPool(config, 2);
   let sender: Sender | undefined;
   try {
+    // Rows written before the ledger's DDL ran would create its tables over ILP, without their DEDUP keys.
+    await ensureLedgerTables(questdb);
     sender = options.dryRun ? undefined : await questdbSender(config);
     const registry = new RegistryCache(pool);
     await registry.load();

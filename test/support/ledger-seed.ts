@@ -7,7 +7,8 @@ import type { Reading } from "../../pipelines/core/reading.ts";
 import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
 import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
 import { LedgerRows } from "../../pipelines/ledger/sink.ts";
-import { questdbSender, type Sender } from "../../pipelines/runtime/questdb.ts";
+import { ensureLedgerTables } from "../../pipelines/ledger/tables.ts";
+import { questdbPool, questdbSender, type Sender } from "../../pipelines/runtime/questdb.ts";
 import { eventually } from "./processors.ts";
 import { config } from "./stack.ts";
 
@@ -33,7 +34,19 @@ export const reading = (
   ...(power_w === undefined ? {} : { power_w }),
 });
 
+let tables: Promise<void> | undefined;
+
+/** The ledger's tables with their DDL (DEDUP keys): rows written over ILP first would create them without it. */
+function ensureTables(): Promise<void> {
+  tables ??= (async () => {
+    const pool = questdbPool(config, 1);
+    await ensureLedgerTables(pool).finally(() => pool.end());
+  })();
+  return tables;
+}
+
 export async function withSender(work: (sender: Sender) => Promise<void>): Promise<void> {
+  await ensureTables();
   const sender = await questdbSender(config);
   try {
     await work(sender);
@@ -102,7 +115,8 @@ export async function waitForRows(
       const { rows } = await questdb
         .query<{ n: string }>(`SELECT count() n FROM ${table} WHERE device_id IN (${inList})`, [...ids])
         .catch(() => ({ rows: [] as { n: string }[] }));
-      return Number(rows[0]?.n ?? -1) === count ? true : undefined;
+      // A table no row was ever written to does not exist: it holds 0 rows.
+      return Number(rows[0]?.n ?? 0) === count ? true : undefined;
     });
   }
 }
