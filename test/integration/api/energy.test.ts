@@ -9,7 +9,7 @@ import {
 } from "../../../connectors/hopecloud/simulator/server.ts";
 import type { CostVersion } from "../../../pipelines/core/cost.ts";
 import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
 import { eventually } from "../../support/processors.ts";
@@ -448,7 +448,13 @@ describe("POST /api/v1/recalculations and GET /api/v1/jobs/:id", () => {
       201,
     );
     // Readings on the telemetry topic (as a connector would produce them) that no stream has turned into rows.
-    const producer = createKafka(config).producer();
+    const kafka = createKafka(config);
+    // A fresh broker creates no topic on its own (auto-creation is off): the project's topics come from ensureTopics.
+    const admin = kafka.admin();
+    await admin.connect();
+    await ensureTopics(admin, config);
+    await admin.disconnect();
+    const producer = kafka.producer();
     await producer.connect();
     const store = schemaStore();
     await producer.send({

@@ -15,7 +15,7 @@ import { createLogger } from "../../../deploy/logger.ts";
 import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { LedgerRows } from "../../../pipelines/ledger/sink.ts";
 import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
 import { config } from "../../support/stack.ts";
@@ -296,6 +296,10 @@ describe("a connected client", () => {
   });
 
   test("and an update when a device's status changes on device.transitions.v1", async () => {
+    const admin = createKafka(config).admin();
+    await admin.connect();
+    await ensureTopics(admin, config);
+    await admin.disconnect();
     const producer = createKafka(config).producer();
     await producer.connect();
     const now = Date.now();

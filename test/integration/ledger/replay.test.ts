@@ -8,7 +8,7 @@ import { type ReplaySummary, replayRange } from "../../../pipelines/ledger/repla
 import { createKafka } from "../../../pipelines/runtime/kafka.ts";
 import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
 import { questdbPool, questdbSender } from "../../../pipelines/runtime/questdb.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { config, unique } from "../../support/stack.ts";
 import { type DeviceRows, deviceRows, poll } from "./support.ts";
@@ -166,6 +166,10 @@ before(async () => {
     [inOrder?.id, site],
   );
   const store = schemaStore();
+  const admin = createKafka(config, "test-replay").admin();
+  await admin.connect();
+  await ensureTopics(admin, config);
+  await admin.disconnect();
   const producer = createKafka(config, "test-replay").producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (const d of devices) {
