@@ -17,7 +17,7 @@ else
 fi
 tap="$(mktemp)"
 status=0
-node --import tsx --test --test-concurrency=1 \
+node --import tsx --test --test-concurrency=1 --test-force-exit \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination="$tap" "${files[@]}" || status=$?
 echo "$(sed -n 's/^# pass //p' "$tap") passed, $(sed -n 's/^# fail //p' "$tap") failed"
