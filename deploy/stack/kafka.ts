@@ -58,6 +58,15 @@ const log4j = [
   "",
 ].join("\n");
 
+/** A random cluster id, as `kafka-storage random-uuid` makes: never starting with "-", which the tool would
+ * read as an option. */
+function newClusterId(): string {
+  for (;;) {
+    const id = Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
+    if (!id.startsWith("-")) return id;
+  }
+}
+
 /** Kafka and QuestDB both need a JRE (17+) and Maven to fetch their jars. */
 export function javaToolchain(): string[] {
   return [...(which("java") ? [] : ["openjdk-17-jre-headless"]), ...(which("mvn") ? [] : ["maven"])];
@@ -80,7 +89,7 @@ export const kafka: Service = {
     writeFileSync(d.props, serverProperties(ctx, d.data));
     writeFileSync(d.log4j, log4j);
     if (existsSync(join(d.data, "meta.properties"))) return;
-    const clusterId = Buffer.from(randomUUID().replaceAll("-", ""), "hex").toString("base64url");
+    const clusterId = newClusterId();
     ctx.log(`formatting Kafka storage (cluster ${clusterId})`);
     execFileSync(
       "java",

@@ -93,7 +93,7 @@ export const postgres: Service = {
         "UTF8",
         "--no-locale",
       ]);
-      execFileSync(cmd, args, { stdio: ["ignore", "ignore", "inherit"] });
+      execFileSync(cmd, args, { stdio: ["ignore", "ignore", "inherit"], cwd: "/" });
     } finally {
       rmSync(pwfile, { force: true });
     }
@@ -113,7 +113,8 @@ export const postgres: Service = {
       "-c",
       "max_connections=200",
     ]);
-    return { command, args };
+    // From "/": the service user may not enter the directory the stack was started from.
+    return { command, args, cwd: "/" };
   },
   async healthy(ctx) {
     const c = client(ctx, "postgres");
