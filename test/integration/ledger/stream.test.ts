@@ -8,6 +8,7 @@ import { migrate } from "../../../schemas/postgres/migrate.ts";
 import {
   computeRows,
   config,
+  type EnergyRows,
   type Fixture,
   makeFixture,
   publishFixture,
@@ -38,18 +39,22 @@ async function withFixture(
   }
 }
 
+/** Publishes the fixture, runs `instances` processors, and asserts QuestDB ends up with the batch's rows. */
+async function assertStreamEqualsBatch(fx: Fixture, expected: EnergyRows, instances = 1): Promise<void> {
+  await publishFixture(fx);
+  const processors = Array.from({ length: instances }, () => startProcessor(fx));
+  try {
+    assert.deepEqual(await waitForRows(questdb, fx, expected, 120_000), expected);
+  } finally {
+    await Promise.all(processors.map((p) => stopProcessor(p)));
+  }
+}
+
 test("readings through real Kafka into real QuestDB give the hourly and daily numbers of wattline compute", async () => {
   await withFixture(12, 86_400, async (fx) => {
     const expected = await computeRows(fx);
     assert.ok(expected.hourly.length > 200 && expected.daily.length >= 12);
-    await publishFixture(fx);
-    const processor = startProcessor(fx);
-    try {
-      const stored = await waitForRows(questdb, fx, expected, 120_000);
-      assert.deepEqual(stored, expected);
-    } finally {
-      await stopProcessor(processor);
-    }
+    await assertStreamEqualsBatch(fx, expected);
   });
 });
 
@@ -76,14 +81,7 @@ test("kill -9 the processor at random moments, restart it: the final rows are ex
 test("two instances in one group split the partitions and give the same rows as one", async () => {
   await withFixture(12, 43_200, async (fx) => {
     const expected = await computeRows(fx);
-    await publishFixture(fx);
-    const instances = [startProcessor(fx), startProcessor(fx)];
-    try {
-      const stored = await waitForRows(questdb, fx, expected, 120_000);
-      assert.deepEqual(stored, expected);
-    } finally {
-      await Promise.all(instances.map((p) => stopProcessor(p)));
-    }
+    await assertStreamEqualsBatch(fx, expected, 2);
   });
 });
 
@@ -105,13 +103,6 @@ test("a reading later than the allowed lateness is recalculated automatically: t
     writeFileSync(fx.capture, `${sent.join("\n")}\n`);
     appendFileSync(fx.capture, `${held.join("\n")}\n`);
     const expected = await computeRows(fx);
-    await publishFixture(fx);
-    const processor = startProcessor(fx);
-    try {
-      const stored = await waitForRows(questdb, fx, expected, 120_000);
-      assert.deepEqual(stored, expected);
-    } finally {
-      await stopProcessor(processor);
-    }
+    await assertStreamEqualsBatch(fx, expected);
   });
 });
