@@ -35,7 +35,10 @@ export async function serve(): Promise<void> {
   });
   broker.on("error", (err) => logger.warn({ err: err.message }, "mqtt"));
   const jobs = new BackgroundJobs(postgres, logger);
-  const live = startLiveMonitoring({ kafka, config, postgres, questdb, logger });
+  const live = startLiveMonitoring(
+    { kafka, config, postgres, questdb, logger },
+    { coalesceMs: config.api.wsCoalesceMs },
+  );
   let cloud: HopeCloudClient | undefined;
   const app = createApp({
     kafka,

@@ -24,7 +24,7 @@ const FRESH_MS = 5_000;
 export const DEFAULT_MONITOR_OPTIONS: MonitorOptions = {
   ...DEFAULT_HUB_OPTIONS,
   refreshMs: 60_000,
-  coalesceMs: 200,
+  coalesceMs: 50,
   currentWindowMs: 5 * 60_000,
 };
 
