@@ -1,0 +1,51 @@
+// The highest rate a pipeline sustains: short probes climb by half again while they pass (never above what the
+// publisher alone reached), two bisections narrow the step that failed, then the best rate must hold for the
+// full duration; if it does not, 15 % less is tried, up to three times.
+import { describe, runTrial, type Trial, type TrialResult } from "./trial.ts";
+
+export interface SearchOptions {
+  start: number;
+  ceiling: number;
+  probeSeconds: number;
+  sustainSeconds: number;
+}
+
+export interface SearchResult {
+  /** The rate that held for the full duration; 0 when none did. */
+  rate: number;
+  sustained: TrialResult | undefined;
+  trials: TrialResult[];
+}
+
+export async function highestSustained(t: Trial, o: SearchOptions, log: (line: string) => void) {
+  const trials: TrialResult[] = [];
+  const probe = async (rate: number, seconds: number) => {
+    const r = await runTrial(t, Math.round(rate), seconds);
+    trials.push(r);
+    log(describe(r));
+    return r.ok;
+  };
+  let lo = 0;
+  let hi = Math.min(o.start, o.ceiling);
+  while (hi <= o.ceiling && (await probe(hi, o.probeSeconds))) {
+    lo = hi;
+    if (hi === o.ceiling) break;
+    hi = Math.min(hi * 1.5, o.ceiling);
+  }
+  if (lo === 0) {
+    // Even the starting rate failed: halve until one passes.
+    for (hi /= 2; hi >= 50 && lo === 0; hi /= 2) if (await probe(hi, o.probeSeconds)) lo = hi;
+  } else if (lo < hi) {
+    for (let i = 0; i < 2; i++) {
+      const mid = (lo + hi) / 2;
+      if (await probe(mid, o.probeSeconds)) lo = mid;
+      else hi = mid;
+    }
+  }
+  for (let attempt = 0; attempt < 4 && lo >= 50; attempt++, lo *= 0.85) {
+    if (await probe(lo, o.sustainSeconds)) {
+      return { rate: Math.round(lo), sustained: trials.at(-1), trials } satisfies SearchResult;
+    }
+  }
+  return { rate: 0, sustained: undefined, trials } satisfies SearchResult;
+}
