@@ -57,10 +57,9 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   };
   await registry.load();
   await registry.follow(config.postgres.url);
-  const sender = await questdbSender(config);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const ledger = new Ledger(config, logger, kafka, registry, sender, producer, mirror);
+  const ledger = new Ledger(config, logger, kafka, registry, producer, mirror);
 
   const consumer = kafka.consumer({ groupId: config.ledger.groupId, maxBytes: 8 * 1024 * 1024 });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -71,6 +70,9 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
+    // Partitions hold disjoint devices and each has its own lock and ILP sender: while one waits on QuestDB or
+    // Kafka another folds, so a batch's latency is not the sum of every partition's round trips.
+    partitionsConsumedConcurrently: config.kafka.partitions,
     eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
       const end = batchSeconds.startTimer();
       const last = await ledger.exclusive(batch.partition, () =>
@@ -96,7 +98,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
       await consumer.disconnect();
       await ledger.idle();
       await producer.disconnect();
-      await sender.close();
+      await ledger.closeSenders();
       await registry.stop();
       await Promise.all([pool.end(), questdb.end()]);
     },
@@ -109,13 +111,14 @@ class Ledger {
   readonly #locks = new Map<number, Promise<unknown>>();
   #restoring: Promise<void> | undefined;
   readonly #store = schemaStore();
+  /** One ILP sender per partition: a sender's buffer is one partition's rows, flushed by that partition alone. */
+  readonly #senders = new Map<number, Promise<Sender>>();
 
   constructor(
     private readonly config: Config,
     private readonly logger: Logger,
     private readonly kafka: Kafka,
     private readonly registry: RegistryCache,
-    private readonly sender: Sender,
     private readonly producer: Producer,
     private readonly mirror: Set<string>,
   ) {}
@@ -140,6 +143,22 @@ class Ledger {
 
   async idle(): Promise<void> {
     await Promise.all(this.#locks.values());
+  }
+
+  async closeSenders(): Promise<void> {
+    const senders = await Promise.all(this.#senders.values());
+    this.#senders.clear();
+    await Promise.all(senders.map((s) => s.close()));
+  }
+
+  #sender(p: number): Promise<Sender> {
+    let sender = this.#senders.get(p);
+    if (sender === undefined) {
+      sender = questdbSender(this.config);
+      sender.catch(() => this.#senders.delete(p));
+      this.#senders.set(p, sender);
+    }
+    return sender;
   }
 
   async #partition(p: number): Promise<Partition> {
@@ -218,19 +237,28 @@ class Ledger {
     } catch (err) {
       // The in-memory state may be ahead of what was made durable: forget it, restore from the changelog.
       this.#partitions.delete(p);
-      this.sender.reset();
+      await this.#sender(p).then(
+        (sender) => sender.reset(),
+        () => {},
+      );
       throw err;
     }
   }
 
   async #durable(p: number, rows: LedgerRows, touched: Map<string, DeviceSlot>): Promise<void> {
+    const sender = await this.#sender(p);
     if (this.mirror.size > 0) {
-      await writeDeviceMirror(this.sender, this.registry, [...this.mirror]);
+      // Taken before the write: another partition may be here at the same time.
+      const ids = [...this.mirror];
       this.mirror.clear();
+      await writeDeviceMirror(sender, this.registry, ids).catch((err) => {
+        for (const id of ids) this.mirror.add(id);
+        throw err;
+      });
     }
     if (rows.size > 0) {
-      await rows.writeTo(this.sender);
-      await this.sender.flush();
+      await rows.writeTo(sender);
+      await sender.flush();
     }
     await saveSlots(this.producer, p, touched);
   }
