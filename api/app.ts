@@ -41,6 +41,10 @@ import { monitoringRoutes } from "./ws/routes.ts";
 const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
 const MAX_BODY_BYTES = 1024 * 1024;
 const PUBLIC_PATHS = new Set(["/health"]);
+/** WATTLINE_API_CACHE_TTL_MS's default, for apps made without a configuration (tests, benchmarks). */
+const DEFAULT_CACHE_TTL_MS = 5000;
+
+const cacheTtlMs = (deps: ApiDependencies) => deps.config?.api.cacheTtlMs ?? DEFAULT_CACHE_TTL_MS;
 
 /** Every route of the API, in the order the OpenAPI document lists them. */
 export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
@@ -66,13 +70,14 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ...costVersionRoutes(db),
     ...reviewTicketRoutes(db),
     ...chargingRoutes(db),
-    ...energyRoutes(db, deps.questdb),
+    ...energyRoutes(db, deps.questdb, cacheTtlMs(deps)),
     ...analyticsRoutes(db, deps.questdb),
     ...jobRoutes(db, deps.jobs ?? new BackgroundJobs(db, logger), configured),
     ...hopecloudRoutes(db, hopecloud),
     ...monitoringRoutes(
       db,
       deps.monitoring ?? new LiveMonitor({ postgres: db, questdb: deps.questdb, logger }),
+      deps.broadcasts,
     ),
     ...apiKeyRoutes(db),
   ];
@@ -95,7 +100,7 @@ export function createApp(deps: ApiDependencies): Hono {
         ),
     }),
   );
-  app.use(authenticate(deps.postgres, (c) => PUBLIC_PATHS.has(c.req.path)));
+  app.use(authenticate(deps.postgres, (c) => PUBLIC_PATHS.has(c.req.path), cacheTtlMs(deps)));
   app.use(rateLimit(new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT)));
   mount(app, apiRoutes(deps));
   app.notFound((c) =>

@@ -6,6 +6,7 @@ import type { Logger } from "../deploy/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
 import type { BackgroundJobs } from "./background.ts";
 import type { Dependencies } from "./health.ts";
+import type { BroadcastSender } from "./ws/broadcast-producer.ts";
 import type { LiveMonitor } from "./ws/monitor.ts";
 
 export interface ApiDependencies extends Dependencies {
@@ -25,4 +26,6 @@ export interface ApiDependencies extends Dependencies {
   jobs?: BackgroundJobs;
   /** The live feed's connections; default a monitor without feed or timers (no clients, zero counts). */
   monitoring?: LiveMonitor;
+  /** Publishes admins' broadcasts for every instance's feed; default none: the broadcast route answers 503. */
+  broadcasts?: BroadcastSender;
 }

@@ -53,6 +53,7 @@ export async function serve(): Promise<void> {
     hopecloud: () => (cloud ??= hopecloudClient(config, logger)),
     jobs,
     monitoring: live.monitor,
+    broadcasts: live.broadcasts,
   });
   const server = listen(
     { fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0", websocket: { server: live.wss } },

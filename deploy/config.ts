@@ -48,6 +48,7 @@ const envSchema = z.object({
   WATTLINE_API_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(20),
   WATTLINE_API_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
   WATTLINE_API_SOC_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
+  WATTLINE_API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   WATTLINE_WS_COALESCE_MS: z.coerce.number().int().min(0).max(5000).default(50),
   WATTLINE_HOPECLOUD_URL: z.url().optional(),
   WATTLINE_HOPECLOUD_SIMULATOR_PORT: port(18088),
@@ -107,6 +108,8 @@ export interface Config {
     rateLimit: { ratePerSecond: number; burst: number };
     /** A stored SOC older than this speaks for no one in the /now views (0: any age). */
     socMaxAgeS: number;
+    /** How long verified API keys and energy groups' device ids are reused before the registry is read again (0: never). */
+    cacheTtlMs: number;
     /** A system's feed records within this window go to its WebSocket clients as one update. */
     wsCoalesceMs: number;
   };
@@ -207,6 +210,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
         burst: env.WATTLINE_API_RATE_LIMIT_BURST,
       },
       socMaxAgeS: env.WATTLINE_API_SOC_MAX_AGE_S,
+      cacheTtlMs: env.WATTLINE_API_CACHE_TTL_MS,
       wsCoalesceMs: env.WATTLINE_WS_COALESCE_MS,
     },
     hopecloud: hopecloudConfig(env),

@@ -51,13 +51,20 @@ export async function listApiKeys(
   );
 }
 
+let revocationCount = 0;
+
+/** Revocations made by this process so far: caches of verified keys (key-cache.ts) drop what they read before one. */
+export const revocations = (): number => revocationCount;
+
 /** Revokes a key (kept, with revoked_at); revoking twice keeps the first time. Undefined when there is no such key. */
 export async function revokeApiKey(db: Db, id: number): Promise<ApiKey | undefined> {
-  return row<ApiKey>(
+  const revoked = await row<ApiKey>(
     db,
     `UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1 RETURNING ${COLUMNS}`,
     [id],
   );
+  if (revoked !== undefined) revocationCount++;
+  return revoked;
 }
 
 /** The live key a bearer token stands for, or undefined for anything malformed, unknown or revoked. */

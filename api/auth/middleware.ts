@@ -4,7 +4,8 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { Db } from "../db.ts";
 import { ApiError } from "../errors.ts";
 import { presentedKey } from "./credential.ts";
-import { type ApiKey, touchApiKey, verifyApiKey } from "./keys.ts";
+import { cachedKeyVerifier } from "./key-cache.ts";
+import { type ApiKey, touchApiKey } from "./keys.ts";
 import type { RateLimiter } from "./rate-limit.ts";
 import { hasRole, type Role } from "./roles.ts";
 
@@ -22,13 +23,19 @@ function unauthorized(c: Context, message: string): ApiError {
   return new ApiError(401, "unauthorized", message);
 }
 
-export function authenticate(db: Db, isPublic: (c: Context) => boolean): MiddlewareHandler {
+/** `keyCacheTtlMs`: how long a verified key is reused (key-cache.ts); 0 reads the registry on every request. */
+export function authenticate(
+  db: Db,
+  isPublic: (c: Context) => boolean,
+  keyCacheTtlMs: number,
+): MiddlewareHandler {
+  const verify = cachedKeyVerifier(db, keyCacheTtlMs);
   const touched = new Map<number, number>();
   return async (c, next) => {
     if (isPublic(c)) return next();
     const presented = presentedKey(c);
     if ("problem" in presented) throw unauthorized(c, presented.problem);
-    const key = await verifyApiKey(db, presented.token);
+    const key = await verify(presented.token);
     if (key === undefined) throw unauthorized(c, "the API key is unknown or revoked");
     c.set("apiKey", key);
     const now = Date.now();

@@ -21,8 +21,8 @@ export const SCOPE_IDS: Record<Scope, z.ZodType> = {
 export interface EnergyGroup {
   site_id: string;
   timezone: string;
-  /** Sorted, unique. */
-  devices: string[];
+  /** Sorted, unique; shared by the requests a cache (scope-cache.ts) serves, hence read-only. */
+  readonly devices: readonly string[];
 }
 
 /** The devices of a system: its own, and those measuring its inverters, packs and meters. */

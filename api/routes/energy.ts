@@ -5,7 +5,8 @@ import type pg from "pg";
 import { z } from "zod";
 import { DAY_MS, datesStartingIn, localTime } from "../energy/local-time.ts";
 import { dayTotals, hourTotals } from "../energy/rollups.ts";
-import { resolveScope, SCOPE_IDS, SCOPES } from "../energy/scope.ts";
+import { SCOPE_IDS, SCOPES } from "../energy/scope.ts";
+import { cachedScopeResolver } from "../energy/scope-cache.ts";
 import { defineRoute } from "../openapi/route.ts";
 import { Timestamp } from "../schemas.ts";
 
@@ -84,7 +85,9 @@ const DailyQuery = rangeQuery(MAX_DAILY_DAYS);
 
 const iso = (t: string) => new Date(t).toISOString();
 
-export function energyRoutes(db: pg.Pool, questdb: pg.Pool) {
+/** `groupCacheTtlMs`: how long a node's device ids are reused (energy/scope-cache.ts); 0 reads them every request. */
+export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: number) {
+  const resolveScope = cachedScopeResolver(db, groupCacheTtlMs);
   return [
     defineRoute({
       method: "get",
@@ -101,7 +104,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool) {
         schema: z.object({ ...Envelope, rows: z.array(Hour) }),
       },
       handler: async ({ query }) => {
-        const group = await resolveScope(db, query.scope, query.id);
+        const group = await resolveScope(query.scope, query.id);
         const hours = await hourTotals(questdb, group.devices, {
           from: Date.parse(query.from),
           to: Date.parse(query.to),
@@ -137,7 +140,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool) {
         schema: z.object({ ...Envelope, rows: z.array(Day) }),
       },
       handler: async ({ query }) => {
-        const group = await resolveScope(db, query.scope, query.id);
+        const group = await resolveScope(query.scope, query.id);
         const { first, end } = datesStartingIn(Date.parse(query.from), Date.parse(query.to), group.timezone);
         return {
           scope: query.scope,

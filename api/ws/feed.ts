@@ -1,18 +1,19 @@
 // This API process's own view of the live topics: a consumer group of its own (unique per process, so every
-// instance sees every record and can serve every system) reading telemetry and status transitions from the latest
-// offset. Nothing is committed: a restarted process starts again at the end, and its group is deleted on stop.
-import { randomBytes } from "node:crypto";
-import { hostname } from "node:os";
+// instance sees every record and can serve every system) reading telemetry, status transitions and admins'
+// broadcasts from the latest offset. Nothing is committed: a restarted process starts again at the end, and its
+// group is deleted on stop.
 import type { Kafka } from "kafkajs";
 import type { Config } from "../../deploy/config.ts";
 import type { Logger } from "../../deploy/logger.ts";
 import { decodeBatch } from "../../pipelines/runtime/consumed.ts";
 import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
 import type { DeviceStatus, TelemetryReading } from "../../schemas/generated/types.ts";
+import { type ClientBroadcast, decodeBroadcasts } from "./broadcast.ts";
 
 export interface FeedHandlers {
   reading(r: TelemetryReading): void;
   status(s: DeviceStatus): void;
+  broadcast(b: ClientBroadcast): void;
 }
 
 export interface LiveFeed {
@@ -28,6 +29,7 @@ export async function startFeed(
   config: Config,
   handlers: FeedHandlers,
   logger: Logger,
+  instanceId: string,
 ): Promise<LiveFeed> {
   const admin = kafka.admin();
   await admin.connect();
@@ -36,7 +38,7 @@ export async function startFeed(
   } finally {
     await admin.disconnect();
   }
-  const groupId = `wattline-api-feed-${hostname()}-${process.pid}-${randomBytes(4).toString("hex")}`;
+  const groupId = `wattline-api-feed-${instanceId}`;
   // A short fetch wait: the broker answers at once when records arrive, and a stop does not wait long.
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
   let records = 0;
@@ -52,7 +54,10 @@ export async function startFeed(
   });
   try {
     await consumer.connect();
-    await consumer.subscribe({ topics: [TOPICS.telemetry, TOPICS.transitions], fromBeginning: false });
+    await consumer.subscribe({
+      topics: [TOPICS.telemetry, TOPICS.transitions, TOPICS.broadcasts],
+      fromBeginning: false,
+    });
     await consumer.run({
       autoCommit: false,
       eachBatch: async ({ batch }) => {
@@ -61,9 +66,10 @@ export async function startFeed(
         if (batch.topic === TOPICS.telemetry)
           for (const r of decodeBatch(batch.topic, "TelemetryReading", batch.messages).records)
             handlers.reading(r.record);
-        else
+        else if (batch.topic === TOPICS.transitions)
           for (const s of decodeBatch(batch.topic, "DeviceStatus", batch.messages).records)
             handlers.status(s.record);
+        else for (const b of decodeBroadcasts(batch.topic, batch.messages, logger)) handlers.broadcast(b);
       },
     });
   } catch (err) {

@@ -1,11 +1,14 @@
 // The live monitoring of this process: the systems clients watch (loaded on first connection, dropped with the last
 // client), the feed's records applied to them and pushed as coalesced updates, a full snapshot of every watched
-// system at each refresh (for the figures only the ledger computes: energy, savings, the chart) and the keepalive.
+// system at each refresh (for the figures only the ledger computes: energy, savings, the chart), admins' broadcasts
+// read back from Kafka, and the keepalive.
 import type pg from "pg";
 import type { Logger } from "../../deploy/logger.ts";
 import type { DeviceStatus, TelemetryReading } from "../../schemas/generated/types.ts";
+import type { ClientBroadcast } from "./broadcast.ts";
 import type { FeedHandlers, LiveFeed } from "./feed.ts";
 import { type Client, DEFAULT_HUB_OPTIONS, Hub, type HubOptions, type Socket } from "./hub.ts";
+import { newInstance } from "./instance.ts";
 import { loadSystem } from "./load.ts";
 import { SystemView } from "./system-view.ts";
 
@@ -37,6 +40,7 @@ export interface MonitorDeps {
 export class LiveMonitor implements FeedHandlers {
   readonly hub: Hub;
   readonly options: MonitorOptions;
+  readonly instance = newInstance();
   /** The process's feed, for the stats route; absent while none runs. */
   feed: LiveFeed | undefined;
   readonly #views = new Map<number, SystemView>();
@@ -98,6 +102,12 @@ export class LiveMonitor implements FeedHandlers {
     for (const id of this.#index.get(s.device_id) ?? []) if (this.#views.get(id)?.status(s)) this.#touch(id);
   }
 
+  broadcast(b: ClientBroadcast): void {
+    const reached = this.hub.broadcast(b.data.system_id ?? undefined, b);
+    // Each instance logs its own share: the trail of where a broadcast went.
+    this.deps.logger.info({ broadcast_id: b.data.broadcast_id, ...reached }, "broadcast delivered");
+  }
+
   /** Reloads every watched system and sends each client a full snapshot; a refresh still running is not doubled. */
   async refresh(): Promise<void> {
     if (this.#refreshing) return;
@@ -117,7 +127,7 @@ export class LiveMonitor implements FeedHandlers {
   }
 
   stats() {
-    return { ...this.hub.stats(), feed: this.feed?.stats() ?? null };
+    return { instance: this.instance, ...this.hub.stats(), feed: this.feed?.stats() ?? null };
   }
 
   /** Replaces a view's base with a fresh load; false when the system is gone or unwatched. */

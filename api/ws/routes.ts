@@ -1,5 +1,6 @@
 // The live feed over HTTP: the upgrade to /ws/monitoring/:system_id (a viewer key, checked before the upgrade like
-// every request's), the connection stats, and admins' broadcasts to the clients of one system or all.
+// every request's), this instance's connection stats, and admins' broadcasts to the clients of one system or all,
+// published to Kafka so that every API instance delivers them to its own clients.
 import { upgradeWebSocket } from "@hono/node-server";
 import type pg from "pg";
 import { z } from "zod";
@@ -7,25 +8,27 @@ import { isWebSocketUpgrade } from "../auth/credential.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { IdOut, Timestamp } from "../schemas.ts";
+import { BroadcastMessage, broadcastRecord } from "./broadcast.ts";
+import type { BroadcastSender } from "./broadcast-producer.ts";
 import type { Socket } from "./hub.ts";
 import { systemExists } from "./load.ts";
 import type { LiveMonitor } from "./monitor.ts";
 
-const MAX_BROADCAST_BYTES = 16 * 1024;
+const Broadcast = z.strictObject({
+  system_id: z.number().int().positive().optional().meta({ description: "only this system's clients" }),
+  message: BroadcastMessage,
+});
 
-const Broadcast = z
-  .strictObject({
-    system_id: z.number().int().positive().optional().meta({ description: "only this system's clients" }),
-    message: z
-      .union([z.string().min(1), z.record(z.string(), z.unknown())])
-      .meta({ description: "text, or a JSON object (e.g. {type, message, start_time})" }),
-  })
-  .refine((b) => JSON.stringify(b.message).length <= MAX_BROADCAST_BYTES, {
-    path: ["message"],
-    message: `at most ${MAX_BROADCAST_BYTES} bytes as JSON`,
-  });
+const Published = z.object({
+  broadcast_id: z.string().meta({ description: "also in every client's broadcast message" }),
+  system_id: IdOut.nullable().meta({ description: "null: to the clients of every system" }),
+  sent_at: Timestamp,
+});
 
 const Stats = z.object({
+  instance: z
+    .object({ id: z.string(), hostname: z.string(), pid: z.number().int() })
+    .meta({ description: "the API instance that answered: every count below is its own" }),
   endpoint: z.string(),
   total_connections: z.number().int(),
   active_systems: z.number().int(),
@@ -49,7 +52,8 @@ const Stats = z.object({
 /** @hono/node-server puts the Node request into the env; app.request() (tests) has none to upgrade. */
 const hasServer = (env: unknown) => (env as { incoming?: unknown } | undefined)?.incoming !== undefined;
 
-export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor) {
+/** `broadcasts` absent: this process runs no live feed, and the broadcast route answers 503. */
+export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor, broadcasts?: BroadcastSender) {
   return [
     defineRoute({
       method: "get",
@@ -82,39 +86,50 @@ export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor) {
       method: "get",
       path: "/ws/monitoring",
       operationId: "getMonitoringStats",
-      summary: "Live feed connections of this API process: per system, messages sent, clients dropped",
+      summary:
+        "Live feed connections of the answering API instance: per system, messages sent, clients dropped",
+      description: "Per instance: behind a balancer, `instance` says which one answered.",
       tag: "monitoring",
       role: "viewer",
-      response: { status: 200, description: "This process's counts", schema: Stats },
+      response: { status: 200, description: "This instance's counts", schema: Stats },
       handler: async () => ({ endpoint: "/ws/monitoring/:system_id", ...monitor.stats() }),
     }),
     defineRoute({
       method: "post",
       path: "/api/v1/ws/broadcast",
       operationId: "broadcastMonitoring",
-      summary: "Send a message to the live feed clients of one system, or of all",
-      description: "Reaches the clients connected to this API process.",
+      summary: "Send a message to the live feed clients of one system, or of all, on every API instance",
+      description:
+        "Published to Kafka (monitoring.broadcasts.v1); each API instance's feed delivers it to its own clients, " +
+        "so a client gets it once. 503 when it could not be published.",
       tag: "monitoring",
       role: "admin",
       request: { body: Broadcast },
       response: {
-        status: 200,
-        description: "How many clients got it",
-        schema: z.object({ delivered: z.number().int(), systems: z.number().int() }),
+        status: 202,
+        description: "Published: every instance delivers it to its clients within moments",
+        schema: Published,
       },
       handler: async ({ body }, c) => {
         if (body.system_id !== undefined && !(await systemExists(db, body.system_id)))
           throw notFound("system", body.system_id);
-        const { clients, systems } = monitor.hub.broadcast(body.system_id, {
-          type: "broadcast",
-          data: {
-            system_id: body.system_id ?? null,
-            message: body.message,
-            sent_by: c.get("apiKey").name,
-            sent_at: new Date().toISOString(),
-          },
-        });
-        return { delivered: clients, systems };
+        if (broadcasts === undefined)
+          throw new ApiError(503, "broadcast_unavailable", "this API process runs no live feed");
+        const record = broadcastRecord(body.system_id ?? null, body.message, c.get("apiKey").name);
+        try {
+          await broadcasts.send(record);
+        } catch (err) {
+          throw new ApiError(
+            503,
+            "broadcast_unavailable",
+            `the broadcast could not be published: ${(err as Error).message}`,
+          );
+        }
+        return {
+          broadcast_id: record.broadcast_id,
+          system_id: record.system_id,
+          sent_at: new Date(record.sent_at).toISOString(),
+        };
       },
     }),
   ];

@@ -1,5 +1,6 @@
 // The live feed's parts for one API process: the WebSocket server (upgrades arrive through the Hono app, so the
-// API key, rate limit and logging apply before any upgrade), the monitor and the Kafka feed; one stop for all.
+// API key, rate limit and logging apply before any upgrade), the monitor, the Kafka feed and the producer of
+// admins' broadcasts; one stop for all.
 // The feed starts in the background and retries, so that the API serves everything else while Kafka is away.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Kafka } from "kafkajs";
@@ -8,6 +9,7 @@ import { WebSocketServer } from "ws";
 import type { Config } from "../../deploy/config.ts";
 import type { Logger } from "../../deploy/logger.ts";
 import { WS_PROTOCOL } from "../auth/credential.ts";
+import { BroadcastProducer } from "./broadcast-producer.ts";
 import { type LiveFeed, startFeed } from "./feed.ts";
 import { LiveMonitor, type MonitorOptions } from "./monitor.ts";
 
@@ -17,6 +19,8 @@ const FEED_RETRY_MS = 5000;
 
 export interface LiveMonitoring {
   monitor: LiveMonitor;
+  /** Where the broadcast route publishes; every instance's feed delivers what it reads. */
+  broadcasts: BroadcastProducer;
   /** For @hono/node-server's `serve({ websocket: { server } })`. */
   wss: WebSocketServer;
   /** Resolves once the feed reads the live topics (records produced from then on reach clients). */
@@ -36,12 +40,13 @@ export function startLiveMonitoring(
   });
   const monitor = new LiveMonitor(deps, options);
   monitor.start();
+  const broadcasts = new BroadcastProducer(deps.kafka, deps.config);
   let stopped = false;
   let feed: LiveFeed | undefined;
   const ready = (async () => {
     while (!stopped) {
       try {
-        const started = await startFeed(deps.kafka, deps.config, monitor, deps.logger);
+        const started = await startFeed(deps.kafka, deps.config, monitor, deps.logger, monitor.instance.id);
         if (stopped) return started.stop();
         feed = started;
         monitor.feed = started;
@@ -54,11 +59,13 @@ export function startLiveMonitoring(
   })();
   return {
     monitor,
+    broadcasts,
     wss,
     ready,
     async stop() {
       stopped = true;
       await monitor.stop();
+      await broadcasts.stop();
       await feed?.stop();
       wss.close();
     },

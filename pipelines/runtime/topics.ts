@@ -13,8 +13,18 @@ export function topicNames(prefix: string) {
     hopecloudModules: `${prefix}hopecloud.modules.v1`,
     deadLetter: `${prefix}deadletter.v1`,
     late: `${prefix}telemetry.late.v1`,
+    broadcasts: `${prefix}monitoring.broadcasts.v1`,
   } as const;
 }
+
+type TopicKey = keyof ReturnType<typeof topicNames>;
+
+/** Topics that differ from the configured partitions and retention. */
+const TOPIC_OVERRIDES: Partial<Record<TopicKey, { partitions: number; retentionMs: number }>> = {
+  // Broadcasts are read from the latest offset and matter only when sent: an hour is plenty, and one partition
+  // gives every API instance the same order as the admins sent them.
+  broadcasts: { partitions: 1, retentionMs: 3_600_000 },
+};
 
 const prefix = loadConfig().env.WATTLINE_TOPIC_PREFIX;
 
@@ -32,11 +42,14 @@ export async function ensureTopics(
 ): Promise<string[]> {
   const existing = new Set(await admin.listTopics());
   const wanted = [
-    ...Object.values(TOPICS).map((topic) => ({
-      topic,
-      numPartitions: config.kafka.partitions,
-      configEntries: [{ name: "retention.ms", value: String(config.kafka.retentionMs) }],
-    })),
+    ...(Object.entries(TOPICS) as [TopicKey, string][]).map(([key, topic]) => {
+      const { partitions, retentionMs } = TOPIC_OVERRIDES[key] ?? config.kafka;
+      return {
+        topic,
+        numPartitions: partitions,
+        configEntries: [{ name: "retention.ms", value: String(retentionMs) }],
+      };
+    }),
     ...changelogs.map((topic) => ({
       topic,
       numPartitions: config.kafka.partitions,

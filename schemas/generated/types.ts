@@ -165,6 +165,24 @@ export interface HopeCloudModule {
   fetched_at: number;
 }
 
+/**
+ * An admin's message to the live feed's clients, read by every API instance so that each delivers it to its
+ * own clients. Keyed by broadcast_id.
+ * Schema io.wattline.MonitoringBroadcast v1.
+ */
+export interface MonitoringBroadcast {
+  /** Identifier of the broadcast (a UUID), given to the admin who sent it and to every client. */
+  broadcast_id: string;
+  /** Only the clients of this system get it; null: the clients of every system. */
+  system_id: number | null;
+  /** The message as JSON text: a non-empty JSON string, or a JSON object. */
+  message: string;
+  /** Name of the API key that sent it. */
+  sent_by: string;
+  /** When the API accepted it, epoch milliseconds UTC. */
+  sent_at: number;
+}
+
 /** Where ts came from. */
 export type TimestampSource = "device" | "received";
 
@@ -215,6 +233,7 @@ export interface WattlineRecords {
   DeviceStatus: DeviceStatus;
   Heartbeat: Heartbeat;
   HopeCloudModule: HopeCloudModule;
+  MonitoringBroadcast: MonitoringBroadcast;
   TelemetryReading: TelemetryReading;
 }
 

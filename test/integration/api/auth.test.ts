@@ -5,6 +5,7 @@ import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
+import { config } from "../../support/stack.ts";
 import { type Harness, harness } from "./support.ts";
 
 const run = promisify(execFile);
@@ -131,7 +132,50 @@ test("CLI: apikey create prints the key once, list shows no secret, revoke stops
   assert.match(table.stdout, /^id\tname\trole/);
 
   await cli("apikey", "revoke", String(entry?.id));
-  assert.equal((await h.call("GET", "/api/v1/sites", { key })).status, 401);
+  // Another process revoked it: an app that has not verified the key yet refuses it at once (h.app, which has,
+  // may reuse its verification for up to WATTLINE_API_CACHE_TTL_MS; see the next test).
+  assert.equal((await h.caller(h.makeApp())("GET", "/api/v1/sites", { key })).status, 401);
   await assert.rejects(cli("apikey", "create", "--name", "x", "--role", "root"));
   await assert.rejects(cli("apikey", "revoke", "' OR 1=1 --"), /not an API key id/);
+});
+
+test("verified keys are reused for the cache TTL, yet a revocation in this process counts at once", async () => {
+  const withTtl = (cacheTtlMs: number) =>
+    h.caller(h.makeApp({ config: { ...config, api: { ...config.api, cacheTtlMs } } }));
+  const made = async () => {
+    const created = await h.call("POST", "/api/v1/api-keys", {
+      body: { name: `${h.tag}-cached`, role: "viewer" },
+    });
+    return { key: created.body.key as string, id: created.body.id as number };
+  };
+  // A TTL far longer than the test: only the revocation can explain a 401.
+  const cached = withTtl(600_000);
+  const first = await made();
+  assert.equal((await cached("GET", "/api/v1/sites", { key: first.key })).status, 200);
+  assert.equal((await h.call("POST", `/api/v1/api-keys/${first.id}/revoke`)).status, 200);
+  assert.equal(
+    (await cached("GET", "/api/v1/sites", { key: first.key })).status,
+    401,
+    "revoked through another app",
+  );
+  const second = await made();
+  assert.equal((await cached("GET", "/api/v1/sites", { key: second.key })).status, 200);
+  assert.equal(
+    (await cached("POST", `/api/v1/api-keys/${second.id}/revoke`, { key: h.keys.admin })).status,
+    200,
+  );
+  assert.equal(
+    (await cached("GET", "/api/v1/sites", { key: second.key })).status,
+    401,
+    "revoked through this app",
+  );
+
+  // Revoked by another process (here: straight in the registry): honoured once the TTL has passed.
+  const short = withTtl(2000);
+  const third = await made();
+  assert.equal((await short("GET", "/api/v1/sites", { key: third.key })).status, 200);
+  await h.pool.query("UPDATE api_keys SET revoked_at = now() WHERE id = $1", [third.id]);
+  assert.equal((await short("GET", "/api/v1/sites", { key: third.key })).status, 200, "within the TTL");
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  assert.equal((await short("GET", "/api/v1/sites", { key: third.key })).status, 401, "after the TTL");
 });

@@ -310,6 +310,31 @@ describe("GET /api/v1/energy/daily", () => {
   });
 });
 
+test("a group's devices are reused for the cache TTL: a device added counts once it has passed", async () => {
+  const cacheSite = `${h.tag}-cache`;
+  await ok(h.call("POST", "/api/v1/sites", { body: { id: cacheSite, name: "Cache", timezone: "UTC" } }), 201);
+  const add = (name: string) =>
+    ok(
+      h.call("POST", "/api/v1/devices", {
+        body: { device_id: `${cacheSite}-${name}`, site_id: cacheSite, kind: "meter" },
+      }),
+      201,
+    );
+  const withTtl = (cacheTtlMs: number) =>
+    h.caller(h.makeApp({ config: { ...config, api: { ...config.api, cacheTtlMs } } }));
+  const devices = async (call: Call) =>
+    (await ok(call("GET", `/api/v1/energy/daily?${query({ scope: "site", id: cacheSite, ...day })}`)))
+      .devices;
+  await add("a");
+  const cached = withTtl(2000);
+  assert.equal(await devices(cached), 1);
+  await add("b");
+  assert.equal(await devices(withTtl(0)), 2);
+  assert.equal(await devices(cached), 1, "within the TTL");
+  await new Promise((resolve) => setTimeout(resolve, 2100));
+  assert.equal(await devices(cached), 2, "after the TTL");
+});
+
 describe("GET /api/v1/analytics/summary and /timeline", () => {
   const params = (extra: Record<string, string> = {}) =>
     query({ group: GROUP, date: "2024-11-05", ...extra });

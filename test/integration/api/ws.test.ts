@@ -1,10 +1,13 @@
-// The live feed end to end on the real services: an API server with its own Kafka consumer, a system whose rows are
-// seeded through the energy core, WebSocket clients with each kind of credential, a reading published over MQTT
-// through the real connector and pushed to the clients, a status transition from Kafka, stats and broadcasts.
+// The live feed end to end on the real services: two API instances, each with its own Kafka consumer, a system whose
+// rows are seeded through the energy core, WebSocket clients with each kind of credential, a reading published over
+// MQTT through the real connector and pushed to the clients, a status transition from Kafka, per-instance stats, and
+// broadcasts sent to one instance reaching the clients of both.
 import assert from "node:assert/strict";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
 import { after, before, describe, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { serve } from "@hono/node-server";
 import mqtt, { type MqttClient } from "mqtt";
 import WebSocket from "ws";
@@ -30,13 +33,22 @@ interface Message {
 const logger = createLogger("test", "warn");
 const ZONE = "Europe/Berlin";
 let h: Harness;
+/** An API instance: its live feed, server and a caller of its app. */
+interface Instance {
+  live: LiveMonitoring;
+  server: Server;
+  base: string;
+  call: Call;
+}
+/** Instance A serves the tests' clients and calls; B is the other instance behind the same balancer. */
+let a: Instance;
+let b: Instance;
 let call: Call;
-let live: LiveMonitoring;
-let server: Server;
 let base: string;
 let connector: MqttConnector;
 let publisher: MqttClient;
 let systemId: number;
+let otherSystemId: number;
 let g1: string;
 let g2: string;
 let battery: string;
@@ -88,11 +100,14 @@ class Client {
 }
 
 const clients: Client[] = [];
-const url = (path: string) => `${base.replace("http", "ws")}${path}`;
+const url = (path: string, on = base) => `${on.replace("http", "ws")}${path}`;
 
-async function connect(path: string, options: { key?: string; protocols?: string[] } = {}): Promise<Client> {
+async function connect(
+  path: string,
+  options: { key?: string; protocols?: string[]; on?: Instance } = {},
+): Promise<Client> {
   const headers = options.key ? { Authorization: `Bearer ${options.key}` } : undefined;
-  const ws = new WebSocket(url(path), options.protocols ?? [], headers ? { headers } : {});
+  const ws = new WebSocket(url(path, options.on?.base), options.protocols ?? [], headers ? { headers } : {});
   const client = new Client(ws);
   clients.push(client);
   await new Promise<void>((resolve, reject) => {
@@ -115,6 +130,31 @@ function refused(path: string, headers: Record<string, string> = {}) {
   });
 }
 
+async function startInstance(): Promise<Instance> {
+  const live = startLiveMonitoring(
+    { kafka: createKafka(config), config, postgres: h.pool, questdb: h.questdb, logger },
+    { coalesceMs: 50, refreshMs: 3_600_000 },
+  );
+  const app = h.makeApp({ monitoring: live.monitor, broadcasts: live.broadcasts });
+  const server = await new Promise<Server>((resolve) => {
+    const s = serve(
+      { fetch: app.fetch, port: 0, hostname: "127.0.0.1", websocket: { server: live.wss } },
+      () => resolve(s as Server),
+    );
+  });
+  return {
+    live,
+    server,
+    base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    call: h.caller(app),
+  };
+}
+
+async function stopInstance(i: Instance): Promise<void> {
+  await i.live.stop();
+  await new Promise((resolve) => i.server.close(resolve));
+}
+
 before(async () => {
   h = await harness("ws");
   const site = `${h.tag}-site`;
@@ -123,6 +163,8 @@ before(async () => {
     body: { id: site, name: "Roof", timezone: ZONE, emission_factor_kg_per_kwh: 0.4 },
   });
   systemId = (await h.call("POST", "/api/v1/systems", { body: { site_id: site, key: "pv" } })).body
+    .id as number;
+  otherSystemId = (await h.call("POST", "/api/v1/systems", { body: { site_id: site, key: "pv-2" } })).body
     .id as number;
   for (const [device_id, kind] of [
     [g1, "inverter"],
@@ -168,19 +210,8 @@ before(async () => {
   );
   await waitForRows(h.questdb, [g1, g2, battery], rowCounts(seeded));
 
-  live = startLiveMonitoring(
-    { kafka: createKafka(config), config, postgres: h.pool, questdb: h.questdb, logger },
-    { coalesceMs: 50, refreshMs: 3_600_000 },
-  );
-  const app = h.makeApp({ monitoring: live.monitor });
-  call = h.caller(app);
-  server = await new Promise<Server>((resolve) => {
-    const s = serve(
-      { fetch: app.fetch, port: 0, hostname: "127.0.0.1", websocket: { server: live.wss } },
-      () => resolve(s as Server),
-    );
-  });
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  [a, b] = await Promise.all([startInstance(), startInstance()]);
+  ({ call, base } = a);
   const testConfig = { ...config, mqtt: { ...config.mqtt, clientId: `${h.tag}-connector` } };
   connector = await startMqttConnector(testConfig, logger, { cleanSession: true });
   publisher = await mqtt.connectAsync(config.mqtt.url, {
@@ -188,15 +219,14 @@ before(async () => {
     password: config.mqtt.password,
     clientId: `${h.tag}-publisher`,
   });
-  await live.ready;
+  await Promise.all([a.live.ready, b.live.ready]);
 });
 
 after(async () => {
   await Promise.all(clients.map((c) => c.close()));
   await publisher.endAsync();
   await connector.stop();
-  await live.stop();
-  await new Promise((resolve) => server.close(resolve));
+  await Promise.all([stopInstance(a), stopInstance(b)]);
   await h.close();
 });
 
@@ -338,52 +368,130 @@ describe("a connected client", () => {
 });
 
 describe("GET /ws/monitoring and POST /api/v1/ws/broadcast", () => {
-  test("the stats count this process's connections per system, messages and its feed", async () => {
+  const open = () => clients.filter((c) => c.ws.readyState === WebSocket.OPEN);
+  const broadcasts = (c: Client) => c.messages.filter((m) => m.type === "broadcast");
+  /** Clients of system `systemId` on instance A (those of the tests above) and on B, and one of another system on B. */
+  let onA: Client[];
+  let onB: Client;
+  let other: Client;
+
+  test("the stats count this instance's connections per system, messages and its feed, and name it", async () => {
     assert.equal((await call("GET", "/ws/monitoring", { key: null })).status, 401);
     const res = await call("GET", "/ws/monitoring", { role: "viewer" });
     assert.equal(res.status, 200);
-    const open = clients.filter((c) => c.ws.readyState === WebSocket.OPEN).length;
-    assert.equal(res.body.total_connections, open);
-    assert.deepEqual(res.body.systems, [{ system_id: systemId, connections: open }]);
-    assert.ok((res.body.messages_sent as number) >= open + 2);
+    const { id } = a.live.monitor.instance;
+    assert.deepEqual(res.body.instance, { id, hostname: hostname(), pid: process.pid });
+    assert.equal(res.body.total_connections, open().length);
+    assert.deepEqual(res.body.systems, [{ system_id: systemId, connections: open().length }]);
+    assert.ok((res.body.messages_sent as number) >= open().length + 2);
     assert.deepEqual(res.body.dropped_clients, { slow: 0, unresponsive: 0 });
     const feed = res.body.feed as Body;
     assert.equal(feed.ready, true);
-    assert.match(feed.group_id as string, /^wattline-api-feed-/);
+    assert.equal(feed.group_id, `wattline-api-feed-${id}`);
+    const onB = await b.call("GET", "/ws/monitoring", { role: "viewer" });
+    assert.notEqual((onB.body.instance as Body).id, id);
+    assert.equal(onB.body.total_connections, 0);
   });
 
-  test("an admin's broadcast reaches the system's clients; 401, 403, 400, 404 otherwise", async () => {
+  test("401, 403, 400 and 404 before anything is published", async () => {
     const body = { system_id: systemId, message: "maintenance at 02:00" };
     assert.equal((await call("POST", "/api/v1/ws/broadcast", { key: null, body })).status, 401);
     assert.equal((await call("POST", "/api/v1/ws/broadcast", { role: "operator", body })).status, 403);
-    for (const bad of [{}, { message: "" }, { system_id: "x", message: "m" }, { message: "m", extra: 1 }]) {
+    for (const bad of [
+      {},
+      { message: "" },
+      { system_id: "x", message: "m" },
+      { message: "m", extra: 1 },
+      { message: ["m"] },
+      { message: "x".repeat(16 * 1024) },
+    ]) {
       const res = await call("POST", "/api/v1/ws/broadcast", { body: bad });
-      assert.equal(res.status, 400, JSON.stringify(bad));
+      assert.equal(res.status, 400, JSON.stringify(bad).slice(0, 80));
     }
     const unknown = await call("POST", "/api/v1/ws/broadcast", {
       body: { system_id: 999999999999, message: "m" },
     });
     assert.equal(unknown.status, 404);
+    // An app without a live feed has nowhere to publish.
+    const none = await h.call("POST", "/api/v1/ws/broadcast", { body });
+    assert.deepEqual([none.status, (none.body.error as Body).code], [503, "broadcast_unavailable"]);
+  });
 
-    const open = clients.filter((c) => c.ws.readyState === WebSocket.OPEN);
-    const res = await call("POST", "/api/v1/ws/broadcast", { body });
-    assert.deepEqual(res.body, { delivered: open.length, systems: 1 });
-    for (const c of open) {
-      const { data } = await c.next("broadcast");
-      assert.equal(data.message, "maintenance at 02:00");
-      assert.equal(data.system_id, systemId);
-      assert.equal(data.sent_by, `${h.tag}-admin`);
-    }
+  test("a broadcast sent to instance A reaches the system's clients on A and on B, once each", async () => {
+    onA = open();
+    onB = await connect(`/ws/monitoring/${systemId}`, { key: h.keys.viewer, on: b });
+    other = await connect(`/ws/monitoring/${otherSystemId}`, { key: h.keys.viewer, on: b });
+    await Promise.all([onB.next("snapshot"), other.next("snapshot")]);
+
+    const scoped = await call("POST", "/api/v1/ws/broadcast", {
+      body: { system_id: systemId, message: "maintenance at 02:00" },
+    });
+    assert.equal(scoped.status, 202);
+    assert.match(scoped.body.broadcast_id as string, /^[0-9a-f-]{36}$/);
+    assert.equal(scoped.body.system_id, systemId);
+    for (const c of [...onA, onB])
+      assert.deepEqual((await c.next("broadcast")).data, {
+        broadcast_id: scoped.body.broadcast_id,
+        system_id: systemId,
+        message: "maintenance at 02:00",
+        sent_by: `${h.tag}-admin`,
+        sent_at: scoped.body.sent_at,
+      });
+
     const all = await call("POST", "/api/v1/ws/broadcast", {
       body: { message: { type: "notice", minutes: 30 } },
     });
-    assert.deepEqual(all.body, { delivered: open.length, systems: 1 });
-    assert.deepEqual((await open[0]?.next("broadcast"))?.data.message, { type: "notice", minutes: 30 });
+    assert.deepEqual([all.status, all.body.system_id], [202, null]);
+    // `other` watches another system: its first broadcast is the one to all, not the scoped one.
+    for (const c of [...onA, onB, other]) {
+      const { data } = await c.next("broadcast");
+      assert.equal(data.broadcast_id, all.body.broadcast_id);
+      assert.deepEqual(data.message, { type: "notice", minutes: 30 });
+    }
+    await sleep(500);
+    for (const c of [...onA, onB, other]) assert.deepEqual(broadcasts(c), [], "a second copy");
+  });
+
+  test("bad records on the topic are skipped; the feeds go on", async () => {
+    const producer = createKafka(config).producer();
+    await producer.connect();
+    const store = schemaStore();
+    const record = { broadcast_id: "bad", system_id: null, sent_by: "x", sent_at: Date.now() };
+    await producer.send({
+      topic: TOPICS.broadcasts,
+      acks: -1,
+      messages: [
+        { key: "bytes", value: Buffer.from("not avro") },
+        {
+          key: "status",
+          value: store.encode("DeviceStatus", {
+            device_id: g2,
+            status: "online",
+            reason: "other",
+            ts: Date.now(),
+            received_at: Date.now(),
+            source: "test",
+          }),
+        },
+        ...["{not json", '""', "[1]", "42"].map((message) => ({
+          key: "bad",
+          value: store.encode("MonitoringBroadcast", { ...record, message }),
+        })),
+      ],
+    });
+    await producer.disconnect();
+    const good = await call("POST", "/api/v1/ws/broadcast", { body: { message: "still here" } });
+    for (const c of [...onA, onB, other])
+      assert.equal((await c.next("broadcast")).data.broadcast_id, good.body.broadcast_id);
+    for (const c of [...onA, onB, other]) assert.deepEqual(broadcasts(c), []);
+    for (const i of [a, b]) assert.equal(i.live.monitor.stats().feed?.ready, true);
   });
 
   test("closed clients leave the stats; the system is no longer watched", async () => {
     await Promise.all(clients.map((c) => c.close()));
-    const res = await call("GET", "/ws/monitoring", { role: "viewer" });
-    assert.deepEqual([res.body.total_connections, res.body.systems], [0, []]);
+    for (const i of [a, b]) {
+      const res = await i.call("GET", "/ws/monitoring", { role: "viewer" });
+      assert.deepEqual([res.body.total_connections, res.body.systems], [0, []]);
+    }
   });
 });

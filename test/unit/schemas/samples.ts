@@ -119,6 +119,22 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       fetched_at: 1_700_000_000_000,
     },
   ],
+  MonitoringBroadcast: [
+    {
+      broadcast_id: "3f1c9a52-7d1e-4b8a-9f0e-2c6d8b4a1e77",
+      system_id: 42,
+      message: '{"type":"maintenance","start_time":"2025-06-19T02:00:00Z"}',
+      sent_by: "ops",
+      sent_at: 1_700_000_000_000,
+    },
+    {
+      broadcast_id: "b2d4e6f8-0a1c-4e3b-8d5f-7a9c1e3b5d7f",
+      system_id: null,
+      message: '"maintenance at 02:00"',
+      sent_by: "ops",
+      sent_at: 1_700_000_000_000,
+    },
+  ],
   DeadLetter: [
     {
       source: "mqtt",
