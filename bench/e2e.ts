@@ -5,6 +5,7 @@
 // WebSocket push for 100 live-feed clients. The baseline in the same run is a bare mqtt.js → kafkajs → consume → ILP
 // pipe (bench/e2e/bare-pipe.ts) through the same search, and the publisher alone bounds both.
 // Run: node --import tsx bench/e2e.ts [--sustain 300] [--probe 20] [--start 2000] [--devices 1000] [--clients 100]
+// [--only baseline|wattline]. The components' warnings and errors go to stderr.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -21,12 +22,16 @@ const { values: args } = parseArgs({
     systems: { type: "string", default: "10" },
     clients: { type: "string", default: "100" },
     latency: { type: "string", default: "60" },
+    only: { type: "string" },
   },
 });
-const opt = Object.fromEntries(Object.entries(args).map(([k, v]) => [k, Number(v)])) as Record<
-  keyof typeof args,
+const { only, ...numeric } = args;
+const opt = Object.fromEntries(Object.entries(numeric).map(([k, v]) => [k, Number(v)])) as Record<
+  keyof typeof numeric,
   number
 >;
+if (only !== undefined && only !== "baseline" && only !== "wattline")
+  throw new Error(`--only takes baseline or wattline, not ${only}`);
 
 const run = randomBytes(3).toString("hex");
 const freePort = () =>
@@ -308,26 +313,36 @@ async function system(ceiling: number): Promise<PhaseResult> {
 
 const ceiling = await publisherCeiling();
 log(`publisher alone (no subscriber): ${ceiling} messages/s`);
-const bare = await baseline(ceiling);
-const ours = await system(ceiling);
+const bare = only === "wattline" ? undefined : await baseline(ceiling);
+const ours = only === "baseline" ? undefined : await system(ceiling);
 await admin.disconnect();
 await Promise.all([postgres.end(), questdb.end()]);
 
-const rate = (r: PhaseResult) => r.search.rate;
-const lost = (r: PhaseResult) => (r.rows.stored < r.rows.expected ? "  LOST READINGS" : "");
-const pct = (r: PhaseResult, p: "p50" | "p99") => r.latency?.[p] ?? Number.NaN;
-console.log(`
-devices, systems:                 ${opt.devices}, ${opt.systems} (one reading per QoS 1 message)
-publisher alone:                  ${ceiling} messages/s
-highest rate held ${opt.sustain} s, every consumer < 2 s behind the publish:
-  baseline bare pipe:             ${rate(bare)} readings/s
-  wattline:                       ${rate(ours)} readings/s
-  ratio (wattline / baseline):    ${(rate(ours) / rate(bare)).toFixed(2)}
-rows stored / readings acknowledged, all trials:
-  baseline bare pipe:             ${bare.rows.stored} / ${bare.rows.expected}${lost(bare)}
-  wattline:                       ${ours.rows.stored} / ${ours.rows.expected}${lost(ours)}
-publish → delivery at half each rate (${opt.latency} s):
-  baseline publish → stored:      p50 ${pct(bare, "p50")} ms, p99 ${pct(bare, "p99")} ms (${bare.latency?.samples ?? 0} readings)
-  wattline publish → WebSocket:   p50 ${pct(ours, "p50")} ms, p99 ${pct(ours, "p99")} ms (${ours.latency?.samples ?? 0} pushes to ${opt.clients} clients)
-  ratio p99 (wattline / baseline): ${(pct(ours, "p99") / pct(bare, "p99")).toFixed(2)}`);
+const pad = (label: string) => `  ${label}`.padEnd(34);
+const lines = (label: string, r: PhaseResult | undefined, pushes: string) =>
+  r === undefined
+    ? []
+    : [
+        `${pad(label)}${r.search.rate} readings/s held ${opt.sustain} s`,
+        `${pad("")}rows stored ${r.rows.stored} of ${r.rows.expected} acknowledged${r.rows.stored < r.rows.expected ? "  MISSING ROWS" : ""}`,
+        `${pad("")}half rate: p50 ${r.latency?.p50 ?? "-"} ms, p99 ${r.latency?.p99 ?? "-"} ms (${r.latency?.samples ?? 0} ${pushes})`,
+      ];
+const ratios =
+  bare && ours
+    ? [
+        `${pad("ratio rate (wattline / baseline)")}${(ours.search.rate / bare.search.rate).toFixed(2)}`,
+        `${pad("ratio p99 (wattline / baseline)")}${((ours.latency?.p99 ?? Number.NaN) / (bare.latency?.p99 ?? Number.NaN)).toFixed(2)}`,
+      ]
+    : [];
+console.log(
+  [
+    "",
+    `devices, systems:                 ${opt.devices}, ${opt.systems} (one reading per QoS 1 message)`,
+    `publisher alone:                  ${ceiling} messages/s`,
+    "highest rate with every consumer < 2 s behind the publish; latency at half that rate:",
+    ...lines("baseline bare pipe", bare, "readings, publish → stored"),
+    ...lines("wattline", ours, `pushes to ${opt.clients} clients, publish → WebSocket`),
+    ...ratios,
+  ].join("\n"),
+);
 process.exit(0);

@@ -73,12 +73,15 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
     // Partitions hold disjoint devices and each has its own lock and ILP sender: while one waits on QuestDB or
     // Kafka another folds, so a batch's latency is not the sum of every partition's round trips.
     partitionsConsumedConcurrently: config.kafka.partitions,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale }) => {
+    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
       const end = batchSeconds.startTimer();
       const last = await ledger.exclusive(batch.partition, () =>
         ledger.takeBatch(batch.partition, batch.messages, () => isRunning() && !isStale()),
       );
       if (last !== undefined) {
+        // Resolving moves this consumer's fetch position; without it the next fetch starts at the batch's first
+        // offset again and every record already taken is read (and skipped) once more.
+        resolveOffset(String(last));
         await consumer.commitOffsets([
           { topic: TOPICS.telemetry, partition: batch.partition, offset: String(last + 1n) },
         ]);
