@@ -8,6 +8,9 @@ import { changelogTopic } from "../runtime/topics.ts";
 
 export const LEDGER_CHANGELOG = changelogTopic("ledger");
 
+/** Characters of state per send, well under the broker's default 1 MiB batch limit. */
+const SEND_BYTES = 512 * 1024;
+
 export interface DeviceSlot {
   state: LedgerDeviceState;
   /** Offset of the last telemetry record folded into `state`. */
@@ -39,6 +42,21 @@ export async function saveSlots(
   partition: number,
   slots: Iterable<[string, DeviceSlot]>,
 ): Promise<void> {
-  const messages = [...slots].map(([key, slot]) => ({ key, value: JSON.stringify(slot), partition }));
-  if (messages.length > 0) await producer.send({ topic: LEDGER_CHANGELOG, acks: -1, messages });
+  // One send is one record batch, which the broker refuses past its size limit: a busy partition's devices (each
+  // holding the allowed lateness of readings) go in several sends. Each entry names its own offset, so a crash
+  // between two sends leaves every device consistent with what it says it folded.
+  let chunk: { key: string; value: string; partition: number }[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (chunk.length > 0) await producer.send({ topic: LEDGER_CHANGELOG, acks: -1, messages: chunk });
+    chunk = [];
+    bytes = 0;
+  };
+  for (const [key, slot] of slots) {
+    const value = JSON.stringify(slot);
+    if (bytes + value.length > SEND_BYTES) await flush();
+    chunk.push({ key, value, partition });
+    bytes += value.length + key.length;
+  }
+  await flush();
 }

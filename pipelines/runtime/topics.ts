@@ -56,6 +56,8 @@ export async function ensureTopics(
       configEntries: [
         { name: "cleanup.policy", value: "compact" },
         { name: "min.compaction.lag.ms", value: "60000" },
+        // One device's state may exceed the default 1 MiB (a fast device holds the allowed lateness of readings).
+        { name: "max.message.bytes", value: String(16 * 1024 * 1024) },
       ],
     })),
   ];
