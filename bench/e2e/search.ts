@@ -1,5 +1,5 @@
 // The highest rate a pipeline sustains: short probes climb by half again while they pass (never above what the
-// publisher alone reached), two bisections narrow the step that failed, then the best rate must hold for the
+// publisher alone reached) or halve until one passes, two bisections narrow the step that failed, then the best rate must hold for the
 // full duration; if it does not, 15 % less is tried, up to three times.
 import { describe, runTrial, type Trial, type TrialResult } from "./trial.ts";
 
@@ -33,9 +33,13 @@ export async function highestSustained(t: Trial, o: SearchOptions, log: (line: s
     hi = Math.min(hi * 1.5, o.ceiling);
   }
   if (lo === 0) {
-    // Even the starting rate failed: halve until one passes.
-    for (hi /= 2; hi >= 50 && lo === 0; hi /= 2) if (await probe(hi, o.probeSeconds)) lo = hi;
-  } else if (lo < hi) {
+    // Even the starting rate failed: halve until one passes; the rate above it is the one to bisect towards.
+    for (let rate = hi / 2; rate >= 50 && lo === 0; rate /= 2) {
+      if (await probe(rate, o.probeSeconds)) lo = rate;
+      else hi = rate;
+    }
+  }
+  if (lo > 0 && lo < hi) {
     for (let i = 0; i < 2; i++) {
       const mid = (lo + hi) / 2;
       if (await probe(mid, o.probeSeconds)) lo = mid;
