@@ -54,9 +54,10 @@ export async function saveSlots(
   };
   for (const [key, slot] of slots) {
     const value = JSON.stringify(slot);
-    if (bytes + value.length > SEND_BYTES) await flush();
+    const size = key.length + value.length;
+    if (bytes + size > SEND_BYTES) await flush();
     chunk.push({ key, value, partition });
-    bytes += value.length + key.length;
+    bytes += size;
   }
   await flush();
 }
