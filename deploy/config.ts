@@ -32,6 +32,7 @@ const envSchema = z.object({
   WATTLINE_MQTT_CLIENT_ID: z.string().min(1).default("wattline-mqtt-connector"),
   WATTLINE_MQTT_ROUTES_FILE: z.string().min(1).optional(),
   WATTLINE_MQTT_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(65_536),
+  WATTLINE_MAX_FUTURE_MS: z.coerce.number().int().min(0).default(3_600_000),
   WATTLINE_TOPIC_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
@@ -40,6 +41,7 @@ const envSchema = z.object({
   WATTLINE_KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
   WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(2000),
   WATTLINE_KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(5),
+  WATTLINE_CHECKPOINT_MS: z.coerce.number().int().min(10).default(1000),
   WATTLINE_LEDGER_GROUP: z.string().min(1).default("wattline-ledger"),
   WATTLINE_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(120_000),
   WATTLINE_RECALC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
@@ -100,7 +102,11 @@ export interface Config {
     routesFile: string | undefined;
     maxPayloadBytes: number;
   };
+  /** Device timestamps the connectors and the ledger accept: none before 2000, none more than this after receipt. */
+  ingest: { maxFutureMs: number };
   metrics: { port: number };
+  /** Stream processors' runtime: how often each partition checkpoints (state, queued records, offsets). */
+  runtime: { checkpointMs: number };
   ledger: { groupId: string; allowedLatenessMs: number; recalcMinIntervalMs: number; silentFlushMs: number };
   api: {
     port: number;
@@ -196,7 +202,9 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       routesFile: env.WATTLINE_MQTT_ROUTES_FILE,
       maxPayloadBytes: env.WATTLINE_MQTT_MAX_PAYLOAD_BYTES,
     },
+    ingest: { maxFutureMs: env.WATTLINE_MAX_FUTURE_MS },
     metrics: { port: env.WATTLINE_METRICS_PORT },
+    runtime: { checkpointMs: env.WATTLINE_CHECKPOINT_MS },
     ledger: {
       groupId: env.WATTLINE_LEDGER_GROUP,
       allowedLatenessMs: env.WATTLINE_ALLOWED_LATENESS_MS,

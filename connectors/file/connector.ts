@@ -20,6 +20,7 @@ export interface FileSummary {
 
 export async function backfillFile(config: Config, path: string, progress: boolean): Promise<FileSummary> {
   const routes = loadRoutes(config.mqtt.routesFile);
+  const limits = { maxPayloadBytes: config.mqtt.maxPayloadBytes, maxFutureMs: config.ingest.maxFutureMs };
   const store = schemaStore();
   const sink = await openRecordSink(config, "wattline-file-connector");
   const { batches } = sink;
@@ -42,7 +43,7 @@ export async function backfillFile(config: Config, path: string, progress: boole
       if (summary.lines % 5000 === 0) bar?.update(bytes, { lines: summary.lines });
       if (line.trim() === "") continue;
       if (failure) throw failure;
-      const t = translateLine(routes, line, `file:${path}:${summary.lines}`, config.mqtt.maxPayloadBytes);
+      const t = translateLine(routes, line, `file:${path}:${summary.lines}`, limits);
       const route = t.route?.name ?? "file";
       messagesIn.inc({ connector: "file", route });
       if (t.ok) {

@@ -2,10 +2,11 @@
 // (`{"device_id", "ts", "energy_wh_total", …}`, the batch input format) or an MQTT capture
 // (`{"topic", "payload"}`, as `wattline simulate --stdout` prints), which goes through the MQTT routing table.
 import { z } from "zod";
+import { TS_OUT_OF_RANGE, tsOutOfRange } from "../../pipelines/core/ts-range.ts";
 import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { builders } from "../mqtt/payloads.ts";
 import type { Route } from "../mqtt/routes.ts";
-import { type Translation, translate } from "../mqtt/translate.ts";
+import { type Limits, type Translation, translate } from "../mqtt/translate.ts";
 
 const reading = z.object({ device_id: z.string().min(1), ts: z.union([z.string(), z.number()]) });
 
@@ -13,8 +14,9 @@ export function translateLine(
   routes: readonly Route[],
   line: string,
   where: string,
-  maxBytes: number,
+  limits: Limits,
 ): Translation {
+  // The receive time of a backfilled line is when it is read.
   const receivedAt = Date.now();
   const dead = (reason: string, details: string, key: string | null = null): Translation => ({
     ok: false,
@@ -39,7 +41,7 @@ export function translateLine(
     const { topic, payload } = json as { topic: unknown; payload: unknown };
     if (typeof topic !== "string") return dead("invalid_payload", "topic: expected a string");
     const bytes = Buffer.from(typeof payload === "string" ? payload : JSON.stringify(payload));
-    return translate(routes, { topic, payload: bytes, receivedAt, source: "file" }, maxBytes);
+    return translate(routes, { topic, payload: bytes, receivedAt, source: "file" }, limits);
   }
   const head = reading.safeParse(json);
   if (!head.success) {
@@ -49,6 +51,8 @@ export function translateLine(
   const key = head.data.device_id;
   try {
     const value = builders.telemetry(json, { captures: { device: key }, receivedAt, source: "file" }, {});
+    const implausible = tsOutOfRange(value.ts, receivedAt, limits.maxFutureMs);
+    if (implausible !== undefined) return dead(TS_OUT_OF_RANGE, implausible, key);
     return {
       ok: true,
       route: undefined,

@@ -33,6 +33,7 @@ export async function startMqttConnector(
   options: MqttConnectorOptions = {},
 ): Promise<MqttConnector> {
   const routes = loadRoutes(config.mqtt.routesFile);
+  const limits = { maxPayloadBytes: config.mqtt.maxPayloadBytes, maxFutureMs: config.ingest.maxFutureMs };
   const store = schemaStore();
   const sink = await openRecordSink(config, "wattline-mqtt-connector", (_n, waitMs) =>
     produceLatency.observe({ connector: "mqtt" }, waitMs / 1000),
@@ -53,11 +54,7 @@ export async function startMqttConnector(
   function handle(topic: string, payload: Buffer, qos: number): void {
     const generation = acks.generation;
     const onAck = qos > 0 ? () => acks.releaseOne(generation) : undefined;
-    const t = translate(
-      routes,
-      { topic, payload, receivedAt: Date.now(), source: "mqtt" },
-      config.mqtt.maxPayloadBytes,
-    );
+    const t = translate(routes, { topic, payload, receivedAt: Date.now(), source: "mqtt" }, limits);
     const route = t.route?.name ?? "none";
     messagesIn.inc({ connector: "mqtt", route });
     if (t.ok) {

@@ -1,5 +1,6 @@
 // One incoming message → one Kafka record: the routed Avro record, or a dead letter that says why.
 import { z } from "zod";
+import { TS_OUT_OF_RANGE, tsOutOfRange } from "../../pipelines/core/ts-range.ts";
 import type { DeadLetter, RecordName, WattlineRecords } from "../../schemas/generated/types.ts";
 import { builders } from "./payloads.ts";
 import { KIND_TARGETS, type Route } from "./routes.ts";
@@ -22,7 +23,15 @@ export interface Incoming {
   source: string;
 }
 
-export function translate(routes: readonly Route[], message: Incoming, maxPayloadBytes: number): Translation {
+export interface Limits {
+  /** A larger payload is dead-lettered `too_large`. */
+  maxPayloadBytes: number;
+  /** A device `ts` more than this after the receive time (or before 2000) is dead-lettered `ts_out_of_range`. */
+  maxFutureMs: number;
+}
+
+export function translate(routes: readonly Route[], message: Incoming, limits: Limits): Translation {
+  const { maxPayloadBytes, maxFutureMs } = limits;
   const dead = (
     route: Route | undefined,
     reason: string,
@@ -66,6 +75,9 @@ export function translate(routes: readonly Route[], message: Incoming, maxPayloa
   try {
     const envelope = { captures, receivedAt: message.receivedAt, source: message.source };
     const value = builders[route.kind](json, envelope, route.fields);
+    // Every record has a ts: the device's, or the receive time when the payload has none (always in range).
+    const implausible = tsOutOfRange(value.ts, message.receivedAt, maxFutureMs);
+    if (implausible !== undefined) return dead(route, TS_OUT_OF_RANGE, implausible, key);
     const target = KIND_TARGETS[route.kind];
     return { ok: true, route, record: target.record, kafkaTopic: target.kafkaTopic, key: key ?? "", value };
   } catch (err) {

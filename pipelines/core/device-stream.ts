@@ -62,6 +62,14 @@ export function advance(
   return { state: { fold: flushed.state, reorder }, outputs: [...step.outputs, ...flushed.outputs] };
 }
 
+/**
+ * Releases everything held, in ts order, but keeps a pending suspect pending: a device silent for long has nothing
+ * more to wait for in its buffer, while only its next reading can tell whether the suspect was a glitch.
+ */
+export function release(state: DeviceStreamState, settings: DeviceSettings): StreamStep {
+  return foldReleased(state.fold, drain(state.reorder), settings);
+}
+
 /** Releases everything and applies the last suspect: the end of a batch, or a device taken out of service. */
 export function finish(state: DeviceStreamState, settings: DeviceSettings): StreamStep {
   const step = foldReleased(state.fold, drain(state.reorder), settings);

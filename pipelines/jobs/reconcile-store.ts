@@ -88,7 +88,7 @@ export async function* deviceDays(
       ),
       query<{ device_id: string; ts_us: string; energy_wh_total: number }>(
         (inList) => `SELECT device_id, cast(ts AS LONG) ts_us, energy_wh_total FROM anomalies
-         WHERE ts >= $1 AND ts < $2 AND type = 'implausible_jump' AND device_id IN (${inList})`,
+         WHERE ts >= $1 AND ts < $2 AND type = 'implausible_jump' AND NOT retracted AND device_id IN (${inList})`,
         range,
       ),
       query<{ device_id: string; ts_us: string }>(

@@ -3,6 +3,7 @@
 // into it, so input already folded is skipped after a crash between the changelog write and the offset commit.
 import type { Kafka, Producer } from "kafkajs";
 import type { LedgerDeviceState } from "../core/ledger-stream.ts";
+import type { HourBucket } from "../core/rollup.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { changelogTopic } from "../runtime/topics.ts";
 
@@ -30,7 +31,7 @@ export async function restorePartitions(
         const key = m.key?.toString();
         if (!devices || !key) continue;
         if (m.value === null) devices.delete(key);
-        else devices.set(key, JSON.parse(m.value.toString()) as DeviceSlot);
+        else devices.set(key, decodeSlot(m.value.toString()));
       }
     },
   });
@@ -53,11 +54,27 @@ export async function saveSlots(
     bytes = 0;
   };
   for (const [key, slot] of slots) {
-    const value = JSON.stringify(slot);
+    const value = encodeSlot(slot);
     const size = key.length + value.length;
     if (bytes + size > SEND_BYTES) await flush();
     chunk.push({ key, value, partition });
     bytes += size;
   }
   await flush();
+}
+
+function encodeSlot(slot: DeviceSlot): string {
+  return JSON.stringify({ ...slot, state: { ...slot.state, hours: [...slot.state.hours.values()] } });
+}
+
+function decodeSlot(text: string): DeviceSlot {
+  const slot = JSON.parse(text) as {
+    state: Omit<LedgerDeviceState, "hours"> & { hours: HourBucket[] };
+    offset: string;
+  };
+  const hours = new Map(slot.state.hours.map((h) => [h.hour_start, h]));
+  return {
+    offset: slot.offset,
+    state: { ...slot.state, hours, provisional: slot.state.provisional ?? null },
+  };
 }

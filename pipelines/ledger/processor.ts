@@ -7,11 +7,13 @@ import type { Logger } from "../../deploy/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import {
-  initialLedgerState,
-  ledgerAdvance,
-  ledgerFinish,
   ledgerIngest,
+  ledgerProvisional,
   ledgerRebuild,
+  newLedgerState,
+  newTouched,
+  type Touched,
+  takeRows,
 } from "../core/ledger-stream.ts";
 import type { Reading } from "../core/reading.ts";
 import { createKafka } from "../runtime/kafka.ts";
@@ -25,6 +27,7 @@ import { writeDeviceMirror } from "./mirror.ts";
 import { toReading } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows } from "./sink.ts";
+import { type Refusal, refusedMessage, refuseReading } from "./validate.ts";
 
 export interface LedgerProcessor {
   stop(): Promise<void>;
@@ -50,7 +53,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   const { ensureLedgerTables } = await import("./tables.ts");
   await ensureLedgerTables(questdb);
   const pool = postgresPool(config, 4);
-  const registry = new RegistryCache(pool);
+  const registry = new RegistryCache(pool, logger);
   const mirror = new Set<string>();
   registry.onChange = (ids) => {
     for (const id of ids) mirror.add(id);
@@ -199,24 +202,36 @@ class Ledger {
     const rows = new LedgerRows();
     const touched = new Map<string, DeviceSlot>();
     const late: { key: string; value: Buffer }[] = [];
+    const refused: { key: string; value: Buffer }[] = [];
     const L = this.config.ledger.allowedLatenessMs;
     let last: bigint | undefined;
     try {
+      const changes = new Map<string, Touched>();
       for (const m of messages) {
         if (!running()) break;
         last = BigInt(m.offset);
         const key = m.key?.toString();
-        const record = key && m.value ? this.#decode(m.value) : undefined;
+        const record =
+          key && m.value
+            ? this.#decode(m.value, (why) =>
+                refused.push(refusedMessage(TOPICS.telemetry, key, m.value as Buffer, why)),
+              )
+            : undefined;
         if (!key || !record) continue;
-        const slot = part.devices.get(key) ?? { state: initialLedgerState, offset: "-1" };
+        const slot = part.devices.get(key) ?? { state: newLedgerState(), offset: "-1" };
         if (BigInt(slot.offset) >= last) continue;
-        const entry = this.registry.devices.get(key);
         const settings = this.registry.settingsFor(key);
-        rows.addReading(record);
         readingsFolded.inc();
-        const step = ledgerIngest(slot.state, toReading(record), settings, L);
-        rows.addStep(key, step, entry, this.registry.versions);
-        for (const o of step.outputs) {
+        let touchedHere = changes.get(key);
+        if (touchedHere === undefined) {
+          touchedHere = newTouched();
+          changes.set(key, touchedHere);
+        }
+        const outputs = ledgerIngest(slot.state, toReading(record), settings, L, touchedHere);
+        // The ledger counts the first of two readings with one ts: so does the readings table.
+        if (!outputs.some((o) => o.kind === "duplicate" && o.ts === record.ts)) rows.addReading(record);
+        rows.addOutputs(key, outputs);
+        for (const o of outputs) {
           if (o.kind === "duplicate") duplicatesDropped.inc();
           if (o.kind === "late") {
             lateReadings.inc();
@@ -225,16 +240,25 @@ class Ledger {
               part.recalcAt.set(key, Date.now() + this.config.ledger.recalcMinIntervalMs);
           }
         }
-        const clock = step.state.stream.reorder.clock;
-        const advanced = clock === null ? step : ledgerAdvance(step.state, settings, clock, L);
-        if (advanced !== step) rows.addStep(key, advanced, entry, this.registry.versions);
-        const next = { state: advanced.state, offset: m.offset };
-        part.devices.set(key, next);
+        slot.offset = m.offset;
+        part.devices.set(key, slot);
         part.seen.set(key, Date.now());
-        touched.set(key, next);
+        touched.set(key, slot);
+      }
+      for (const [key, t] of changes) {
+        const slot = part.devices.get(key) as DeviceSlot;
+        const settings = this.registry.settingsFor(key);
+        rows.addStep(
+          key,
+          takeRows(slot.state, settings, t),
+          this.registry.devices.get(key),
+          this.registry.versions,
+        );
       }
       await this.#durable(p, rows, touched);
       if (late.length > 0) await this.producer.send({ topic: TOPICS.late, acks: -1, messages: late });
+      if (refused.length > 0)
+        await this.producer.send({ topic: TOPICS.deadLetter, acks: -1, messages: refused });
       if (last !== undefined && last > part.offset) part.offset = last;
       return last;
     } catch (err) {
@@ -266,13 +290,20 @@ class Ledger {
     await saveSlots(this.producer, p, touched);
   }
 
-  #decode(value: Buffer): TelemetryReading | undefined {
+  /** A reading with an implausible ts (validate.ts) is never folded nor rebuilt; `refused` hears why. */
+  #decode(value: Buffer, refused?: (refusal: Refusal) => void): TelemetryReading | undefined {
+    let record: TelemetryReading;
     try {
       const decoded = this.#store.decode(value);
-      return decoded.name === "TelemetryReading" ? (decoded.record as TelemetryReading) : undefined;
+      if (decoded.name !== "TelemetryReading") return undefined;
+      record = decoded.record as TelemetryReading;
     } catch {
       return undefined;
     }
+    const refusal = refuseReading(record, this.config.ingest.maxFutureMs);
+    if (refusal === undefined) return record;
+    refused?.(refusal);
+    return undefined;
   }
 
   /** Once a second: due recalculations, and suspects of devices silent for longer than the flush wait. */
@@ -323,6 +354,7 @@ class Ledger {
     );
   }
 
+  /** Devices silent past the flush wait get their suspect written provisionally; their state keeps it pending. */
   async #flushSilent(p: number, part: Partition, devices: string[]): Promise<void> {
     const rows = new LedgerRows();
     const touched = new Map<string, DeviceSlot>();
@@ -330,12 +362,11 @@ class Ledger {
       part.seen.delete(device);
       const slot = part.devices.get(device);
       if (!slot) continue;
-      const step = ledgerFinish(slot.state, this.registry.settingsFor(device));
-      if (step.outputs.length === 0) continue;
-      rows.addStep(device, step, this.registry.devices.get(device), this.registry.versions);
-      const next = { state: step.state, offset: slot.offset };
-      part.devices.set(device, next);
-      touched.set(device, next);
+      const settings = this.registry.settingsFor(device);
+      const written = ledgerProvisional(slot.state, settings, newTouched());
+      if (written.outputs.length === 0) continue;
+      rows.addStep(device, written, this.registry.devices.get(device), this.registry.versions);
+      touched.set(device, slot);
     }
     if (touched.size > 0) await this.#durable(p, rows, touched);
   }

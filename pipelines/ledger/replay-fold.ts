@@ -2,8 +2,8 @@
 // (so memory grows with the range, not with the device's history), and finished as the batch finishes.
 import { zoneClock } from "../core/hours.ts";
 import {
+  finishRebuild,
   type LedgerStep,
-  ledgerFinish,
   type Rebuild,
   rebuildRows,
   rebuildStep,
@@ -60,13 +60,7 @@ export class DeviceReplay {
 
   /** Releases the reorder buffer and applies the last suspect, as the batch does at its end. */
   finish(): Output[] {
-    const step = ledgerFinish(this.acc.state, this.settings);
-    this.acc.state = step.state;
-    const clock = zoneClock(this.settings.timezone);
-    for (const o of step.outputs)
-      for (const d of bucketDeltas(o, clock))
-        this.acc.all.set(d.hour_start, mergeBucket(this.acc.all.get(d.hour_start), d));
-    return step.outputs;
+    return finishRebuild(this.acc, this.settings);
   }
 
   rows(): ReturnType<typeof rebuildRows> {

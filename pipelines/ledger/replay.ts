@@ -185,8 +185,6 @@ class ChunkedWriter {
   }
 }
 
-const NO_ROLLUPS = { hours: [], days: [], dayHours: [] };
-
 class Replay {
   readonly #store = schemaStore();
   readonly #folds = new Map<string, DeviceReplay>();
@@ -328,7 +326,7 @@ class Replay {
   #ledgerRows(device: string, outputs: Output[]): void {
     if (outputs.length === 0) return;
     const entry = this.registry.devices.get(device);
-    this.out.rows.addStep(device, { outputs, ...NO_ROLLUPS }, entry, this.registry.versions, this.range);
+    this.out.rows.addOutputs(device, outputs, this.range);
   }
 
   get #lateness(): number {

@@ -4,8 +4,8 @@
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core/cost.ts";
 import { zoneClock } from "../core/hours.ts";
-import type { LedgerStep } from "../core/ledger-stream.ts";
-import type { Anomaly, LedgerEntry } from "../core/outputs.ts";
+import type { LedgerRowSet } from "../core/ledger-stream.ts";
+import type { Anomaly, LedgerEntry, Output } from "../core/outputs.ts";
 import type { DayTotal, HourBucket } from "../core/rollup.ts";
 import type { Sender } from "../runtime/questdb.ts";
 import type { DeviceEntry } from "./registry-cache.ts";
@@ -15,7 +15,8 @@ const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
 export class LedgerRows {
   readonly readings = new Map<string, TelemetryReading>();
   readonly ledger = new Map<string, LedgerEntry | Anomaly>();
-  readonly anomalies = new Map<string, Anomaly>();
+  /** A retracted row marks an anomaly written before (provisionally, or by an earlier fold) that no longer holds. */
+  readonly anomalies = new Map<string, Anomaly & { retracted?: boolean }>();
   readonly hours = new Map<string, { device_id: string; date: string; bucket: HourBucket; priced: Priced }>();
   readonly days = new Map<string, { device_id: string; day: DayTotal; priced: Priced }>();
 
@@ -27,16 +28,10 @@ export class LedgerRows {
     this.readings.set(`${r.device_id}|${r.ts}`, r);
   }
 
-  /** A step's ledger entries, anomalies and changed rows, priced with the versions in force. */
-  addStep(
-    device: string,
-    step: Pick<LedgerStep, "outputs" | "hours" | "days" | "dayHours">,
-    entry: DeviceEntry | undefined,
-    versions: readonly CostVersion[],
-    range?: { from: number; to: number },
-  ): void {
+  /** The fold's ledger entries and anomalies. */
+  addOutputs(device: string, outputs: readonly Output[], range?: { from: number; to: number }): void {
     const inRange = (t: number) => !range || (t >= range.from && t < range.to);
-    for (const o of step.outputs) {
+    for (const o of outputs) {
       if (o.kind === "ledger" && inRange(o.to)) this.ledger.set(`${device}|${o.to}`, o);
       if (o.kind === "anomaly" && inRange(o.ts)) {
         this.anomalies.set(`${device}|${o.ts}|${o.type}`, o);
@@ -45,6 +40,21 @@ export class LedgerRows {
         if (o.type === "glitch_dropped") this.ledger.set(`${device}|${o.ts}`, o);
       }
     }
+  }
+
+  /** A step's ledger entries, anomalies and changed rows, priced with the versions in force. */
+  addStep(
+    device: string,
+    step: Pick<LedgerRowSet, "outputs" | "hours" | "days" | "dayHours"> &
+      Partial<Pick<LedgerRowSet, "retracted">>,
+    entry: DeviceEntry | undefined,
+    versions: readonly CostVersion[],
+    range?: { from: number; to: number },
+  ): void {
+    const inRange = (t: number) => !range || (t >= range.from && t < range.to);
+    this.addOutputs(device, step.outputs, range);
+    for (const a of step.retracted ?? [])
+      if (inRange(a.ts)) this.anomalies.set(`${device}|${a.ts}|${a.type}`, { ...a, retracted: true });
     if (step.hours.length === 0 && step.days.length === 0) return;
     const clock = zoneClock(entry?.settings.timezone ?? "UTC");
     const target = { device_id: device, ...(entry?.site_id ? { site_id: entry.site_id } : {}) };
@@ -100,7 +110,8 @@ export class LedgerRows {
         .table("anomalies")
         .symbol("device_id", a.device_id)
         .symbol("type", a.type)
-        .floatColumn("energy_wh_total", a.energy_wh_total);
+        .floatColumn("energy_wh_total", a.energy_wh_total)
+        .booleanColumn("retracted", a.retracted === true);
       await sender.at(us(a.ts), "us");
     }
     for (const { device_id, date, bucket: b, priced } of this.hours.values()) {

@@ -20,7 +20,7 @@ export const LEDGER_TABLES = {
     resets INT, anomalies INT, confidence SYMBOL, cost DOUBLE, currency SYMBOL
   ) TIMESTAMP(day) PARTITION BY MONTH WAL DEDUP UPSERT KEYS(day, device_id)`,
   anomalies: `CREATE TABLE IF NOT EXISTS anomalies (
-    ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, type SYMBOL, energy_wh_total DOUBLE
+    ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, type SYMBOL, energy_wh_total DOUBLE, retracted BOOLEAN
   ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id, type)`,
   // The registry's devices, mirrored for analysts' joins. One row per device: every row has the same designated
   // timestamp, so DEDUP on (ts, device_id) makes each write an upsert by device.
@@ -30,6 +30,17 @@ export const LEDGER_TABLES = {
   ) TIMESTAMP(ts) PARTITION BY YEAR WAL DEDUP UPSERT KEYS(ts, device_id)`,
 } as const;
 
+/** Columns added since a table was first created: a table made by an older version gains them. */
+const ADDED_COLUMNS = [{ table: "anomalies", column: "retracted", type: "BOOLEAN" }];
+
 export async function ensureLedgerTables(questdb: pg.Pool): Promise<void> {
   for (const ddl of Object.values(LEDGER_TABLES)) await questdb.query(ddl);
+  for (const { table, column, type } of ADDED_COLUMNS) {
+    // QuestDB refuses an ADD COLUMN IF NOT EXISTS that has nothing to do, so look first.
+    const { rowCount } = await questdb.query(
+      `SELECT "column" FROM table_columns('${table}') WHERE "column" = $1`,
+      [column],
+    );
+    if (rowCount === 0) await questdb.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
 }

@@ -1,8 +1,8 @@
 // Puts a known ledger into the shared QuestDB the way the ledger processor does: readings through the core
-// (`ledgerRebuild`), the rows from `LedgerRows`, written over ILP; then waits until the WAL tables show them.
+// (`ledgerBatch`), the rows from `LedgerRows`, written over ILP; then waits until the WAL tables show them.
 import type pg from "pg";
 import type { CostVersion } from "../../pipelines/core/cost.ts";
-import { ledgerFinish, ledgerRebuild } from "../../pipelines/core/ledger-stream.ts";
+import { ledgerBatch } from "../../pipelines/core/ledger-stream.ts";
 import type { Reading } from "../../pipelines/core/reading.ts";
 import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
 import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
@@ -84,10 +84,7 @@ export async function seedLedger(devices: SeedDevice[], versions: CostVersion[] 
         received_at: r.ts,
       });
     }
-    // The rebuild holds the last reading back (the reorder buffer); finishing applies it, as a silent device's flush.
-    const rebuilt = ledgerRebuild(d.readings, settings, 0);
-    rows.addStep(settings.device_id, rebuilt, entry, versions);
-    rows.addStep(settings.device_id, ledgerFinish(rebuilt.state, settings), entry, versions);
+    rows.addStep(settings.device_id, ledgerBatch(d.readings, settings), entry, versions);
   }
   await withSender(async (sender) => {
     await rows.writeTo(sender);

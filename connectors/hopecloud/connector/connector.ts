@@ -79,7 +79,7 @@ export async function startHopeCloudConnector(
     for (const problem of problems) summary.errors.push({ plant_id: null, message: problem });
     for (const r of rejected) deadLetter(rejectedRecord(PATHS.plants, r, now()));
     for (const target of targets) {
-      const result = await pollPlant(client, target, now);
+      const result = await pollPlant(client, target, now, config.ingest.maxFutureMs);
       summary.plants++;
       for (const m of result.modules)
         batches.add(TOPICS.hopecloudModules, m.module_id, store.encode("HopeCloudModule", m));

@@ -18,6 +18,8 @@ export async function pollPlant(
   client: HopeCloudClient,
   t: PollTarget,
   now: () => number,
+  /** Readings whose data timestamp is more than this after the poll are dead-lettered `ts_out_of_range`. */
+  maxFutureMs: number,
 ): Promise<PlantPoll> {
   const out: PlantPoll = { modules: [], readings: [], rejected: [], errors: [] };
   const reject = (endpoint: string) => (r: Parameters<typeof rejectedRecord>[1]) =>
@@ -34,7 +36,7 @@ export async function pollPlant(
     const equipment = await client.listEquipment(t.plant_id);
     equipment.invalid.forEach(reject(PATHS.equipment));
     const realtime = await client.realtime(equipment.records.map((e) => e.equipmentSn));
-    const converted = readingRecords(realtime, t.zone, now());
+    const converted = readingRecords(realtime, t.zone, now(), maxFutureMs);
     out.readings = converted.records;
     converted.rejected.forEach(reject(PATHS.realtime));
   } catch (e) {

@@ -174,3 +174,38 @@ describe("each kind of invalid input becomes a dead letter with its reason", () 
     assert.equal(got?.record.ts, 1_700_000_000_000);
   });
 });
+
+describe("implausible device times become ts_out_of_range dead letters", () => {
+  test("a far-future and a 1990 reading are dead-lettered, a good one published after them is stored", async () => {
+    const device = dev("ts-range");
+    const topic = `autovolt/${device}/telemetry`;
+    const future = JSON.stringify({ energy_wh_total: 1, ts: Date.now() + 10 * 365 * 86_400_000 });
+    const ancient = JSON.stringify({ energy_wh_total: 2, ts: "1990-06-01T00:00:00Z" });
+    const good = JSON.stringify({ energy_wh_total: 3, ts: new Date(Date.now() - 60_000).toISOString() });
+    await publish(topic, future);
+    await publish(topic, ancient);
+    await publish(topic, good);
+
+    const dead = await collect(TOPICS.deadLetter, (k) => k === device, 2);
+    assert.deepEqual(
+      dead.map((d) => [d.record.reason, d.record.original_topic, d.record.source, String(d.record.payload)]),
+      [
+        ["ts_out_of_range", topic, "mqtt", future],
+        ["ts_out_of_range", topic, "mqtt", ancient],
+      ],
+    );
+    assert.match(String(dead[0]?.record.details), /is more than \d+ ms after its receive time/);
+    assert.match(String(dead[1]?.record.details), /^ts 1990-06-01T00:00:00.000Z is before 2000-01-01/);
+
+    // One key, one partition, in publish order: the good reading is the first of this device on the topic.
+    const stored = await collect(
+      TOPICS.telemetry,
+      (k) => k === device,
+      (c) => c.some((r) => r.record.energy_wh_total === 3),
+    );
+    assert.deepEqual(
+      stored.map((r) => [r.record.energy_wh_total, r.record.ts_source]),
+      [[3, "device"]],
+    );
+  });
+});

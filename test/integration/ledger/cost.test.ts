@@ -56,6 +56,15 @@ function assertPriced(
   }
 }
 
+function pricedConsistently(rows: DeviceRows, rateAt: Parameters<typeof assertPriced>[1]): boolean {
+  try {
+    assertPriced(rows, rateAt);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 const pricedAs = (rate: number, currency: string) => (rows: DeviceRows) =>
   rows.hours.length > 0 &&
   rows.hours.every(
@@ -118,9 +127,11 @@ test("a device's version with a later effective_from re-prices only that device'
   assert.deepEqual(added.repriced, { hours: later.length, days: laterDays.size, devices: 1 });
   const rateAt = (t: number) =>
     t >= deviceFrom ? { rate: 0.4, currency: "USD" } : { rate: 0.25, currency: "EUR" };
+  // Hours and days are rewritten in separate WAL transactions: wait until both are visible.
   const rows = await poll(
     () => stored(subject),
-    (r) => r.hours.filter((h) => h.currency === "USD").length === later.length,
+    (r) =>
+      r.hours.filter((h) => h.currency === "USD").length === later.length && pricedConsistently(r, rateAt),
   );
   assertPriced(rows, rateAt);
   assertPriced(await stored(neighbour), () => ({ rate: 0.25, currency: "EUR" }));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { zoneClock } from "../../../pipelines/core/hours.ts";
-import { ledgerFinish, ledgerRebuild } from "../../../pipelines/core/ledger-stream.ts";
+import { ledgerBatch } from "../../../pipelines/core/ledger-stream.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import { type DeviceSettings, defaultSettings } from "../../../pipelines/core/settings.ts";
 import {
@@ -35,12 +35,10 @@ function series(from: string, to: string, stepMin: number, wh: number, start = 0
 
 /** What the ledger processor would have stored for these readings (folded, then the end applied), read back. */
 function stored(readings: Reading[], s: DeviceSettings, date: string): DeviceDay {
-  const rebuilt = ledgerRebuild(readings, s, 0);
-  const finished = ledgerFinish(rebuilt.state, s);
-  const outputs = [...rebuilt.outputs, ...finished.outputs];
-  // The finishing step's rows are whole rows that replace the rebuild's, as the sink's upserts do.
-  const hours = new Map([...rebuilt.hours, ...finished.hours].map((h) => [h.hour_start, h]));
-  const day = [...rebuilt.days, ...finished.days].filter((d) => d.date === date).at(-1);
+  const result = ledgerBatch(readings, s);
+  const outputs = result.outputs;
+  const hours = new Map(result.hours.map((h) => [h.hour_start, h]));
+  const day = result.days.filter((d) => d.date === date).at(-1);
   return {
     device_id: DEV,
     date,
