@@ -2,6 +2,7 @@
 // epoch microseconds so the client's time zone never applies), written back whole over ILP. Shared by replay
 // (what a rewrite changes) and re-pricing (rows rewritten with a new cost).
 import type pg from "pg";
+import type { Anomaly, AnomalyType } from "../core/outputs.ts";
 import type { Sender } from "../runtime/questdb.ts";
 
 export const DAY_MS = 86_400_000;
@@ -85,6 +86,25 @@ export async function queryDays(
     params,
   );
   return rows.map(({ t, ...r }) => ({ ...r, date: iso(fromUs(t)).slice(0, 10) }));
+}
+
+/** Anomalies with `ts` in [from, to) that are not retracted. */
+export async function queryAnomalies(
+  questdb: pg.Pool,
+  from: number,
+  to: number,
+  filter: RowFilter = {},
+): Promise<Anomaly[]> {
+  if (filter.devices?.length === 0) return [];
+  const params: unknown[] = [iso(from), iso(to)];
+  const where = `ts >= $1 AND ts < $2 AND NOT retracted${deviceClause(filter, params)}`;
+  const { rows } = await questdb.query<{
+    t: string;
+    device_id: string;
+    type: AnomalyType;
+    energy_wh_total: number;
+  }>(`SELECT cast(ts AS long) t, device_id, type, energy_wh_total FROM anomalies WHERE ${where}`, params);
+  return rows.map(({ t, ...r }) => ({ kind: "anomaly", ...r, ts: fromUs(t) }));
 }
 
 /** The earliest `hour_start` at or after `from`, or null. */

@@ -2,6 +2,7 @@
 // write the rows (one WAL transaction), save the touched devices' state to the changelog, then commit the offsets.
 // A crash anywhere in between repeats work whose writes are idempotent, and never skips any.
 import type { Kafka, KafkaMessage, Producer } from "kafkajs";
+import type pg from "pg";
 import type { Config } from "../../deploy/config.ts";
 import type { Logger } from "../../deploy/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
@@ -15,6 +16,7 @@ import {
   type Touched,
   takeRows,
 } from "../core/ledger-stream.ts";
+import { zoneClock } from "../core/hours.ts";
 import type { Reading } from "../core/reading.ts";
 import { createKafka } from "../runtime/kafka.ts";
 import { postgresPool } from "../runtime/postgres.ts";
@@ -26,7 +28,8 @@ import { batchSeconds, duplicatesDropped, lateReadings, readingsFolded, recalcul
 import { writeDeviceMirror } from "./mirror.ts";
 import { toReading } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
-import { LedgerRows } from "./sink.ts";
+import { dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
+import { LedgerRows, type StaleRows } from "./sink.ts";
 import { type Refusal, refusedMessage, refuseReading } from "./validate.ts";
 
 export interface LedgerProcessor {
@@ -62,7 +65,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   await registry.follow(config.postgres.url);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
-  const ledger = new Ledger(config, logger, kafka, registry, producer, mirror);
+  const ledger = new Ledger(config, logger, kafka, registry, producer, mirror, questdb);
 
   const consumer = kafka.consumer({ groupId: config.ledger.groupId, maxBytes: 8 * 1024 * 1024 });
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
@@ -127,6 +130,7 @@ class Ledger {
     private readonly registry: RegistryCache,
     private readonly producer: Producer,
     private readonly mirror: Set<string>,
+    private readonly questdb: pg.Pool,
   ) {}
 
   /** A new assignment: partitions taken away are forgotten, new ones restored at once (not at their first batch,
@@ -344,6 +348,8 @@ class Ledger {
     );
     const rows = new LedgerRows();
     rows.addStep(device, rebuilt, this.registry.devices.get(device), this.registry.versions);
+    const last = rebuilt.state.stream.fold.last;
+    if (last !== null) rows.retract(await this.#staleBefore(device, last.ts, rows));
     const slot = { state: rebuilt.state, offset: String(part.offset) };
     part.devices.set(device, slot);
     await this.#durable(p, rows, new Map([[device, slot]]));
@@ -352,6 +358,25 @@ class Ledger {
       { device, readings: readings.length, hours: rebuilt.hours.length },
       "device recalculated after late readings",
     );
+  }
+
+  /**
+   * The device's stored rows up to its rebuilt fold's last reading that the rebuild no longer produces (its zone
+   * changed, an applied reading became a dropped glitch). Later rows are still the stream's to write.
+   */
+  async #staleBefore(device: string, until: number, rows: LedgerRows): Promise<StaleRows> {
+    const devices = [device];
+    const clock = zoneClock(this.registry.settingsFor(device).timezone);
+    const [hours, days, anomalies] = await Promise.all([
+      queryHours(this.questdb, 0, until, { devices }),
+      queryDays(this.questdb, 0, dayStart(clock.localDate(until)), { devices }),
+      queryAnomalies(this.questdb, 0, until + 1, { devices }),
+    ]);
+    return {
+      hours: hours.filter((h) => h.confidence !== null),
+      days: days.filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0),
+      anomalies: anomalies.filter((a) => !rows.anomalies.has(`${device}|${a.ts}|${a.type}`)),
+    };
   }
 
   /** Devices silent past the flush wait get their suspect written provisionally; their state keeps it pending. */

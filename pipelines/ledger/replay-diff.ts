@@ -1,7 +1,10 @@
 // What a replay changes in energy_hourly and energy_daily: the rows it computes against the rows stored before it
-// writes. A stored row the replay does not compute is kept as it is (an upsert cannot remove it).
+// writes. A stored row of a replayed device that the replay no longer computes (its zone changed, a reading it had
+// applied is now a dropped glitch) is retracted: rewritten as a row that carries nothing. Rows of devices the replay
+// did not fold are kept as they are.
+import type { Anomaly } from "../core/outputs.ts";
 import type { StoredDay, StoredHour } from "./energy-rows.ts";
-import type { LedgerRows } from "./sink.ts";
+import type { LedgerRows, StaleRows } from "./sink.ts";
 
 export interface RowChanges {
   /** Computed rows that had a stored row. */
@@ -10,8 +13,10 @@ export interface RowChanges {
   changed: number;
   /** Computed rows without a stored row. */
   added: number;
-  /** Stored rows the replay did not compute, left as they are. */
+  /** Stored rows of devices the replay did not fold, left as they are. */
   kept: number;
+  /** Stored rows of replayed devices that the replay no longer computes, zeroed. */
+  retracted: number;
   energy_wh_before: number;
   energy_wh_after: number;
 }
@@ -26,6 +31,7 @@ const noChanges = (): RowChanges => ({
   changed: 0,
   added: 0,
   kept: 0,
+  retracted: 0,
   energy_wh_before: 0,
   energy_wh_after: 0,
 });
@@ -63,7 +69,23 @@ export class ChangeReport {
   readonly #hours = new Map<string, StoredHour>();
   readonly #days = new Map<string, StoredDay>();
 
-  constructor(hours: readonly StoredHour[], days: readonly StoredDay[]) {
+  readonly #anomalies = new Map<string, Anomaly>();
+  /** Each device's keys in the three maps. */
+  readonly #keys = new Map<string, string[]>();
+
+  constructor(hours: readonly StoredHour[], days: readonly StoredDay[], anomalies: readonly Anomaly[] = []) {
+    const index = (device: string, key: string) => {
+      const keys = this.#keys.get(device);
+      if (keys === undefined) this.#keys.set(device, [key]);
+      else keys.push(key);
+    };
+    for (const h of hours) index(h.device_id, `${h.device_id}|${h.hour_start}`);
+    for (const d of days) index(d.device_id, `${d.device_id}|${d.date}`);
+    for (const a of anomalies) {
+      const key = `${a.device_id}|${a.ts}|${a.type}`;
+      this.#anomalies.set(key, a);
+      index(a.device_id, key);
+    }
     for (const h of hours) {
       this.#hours.set(`${h.device_id}|${h.hour_start}`, h);
       this.#add(h.device_id, "hourly", (c) => (c.energy_wh_before += h.energy_wh ?? 0));
@@ -90,6 +112,22 @@ export class ChangeReport {
     }
   }
 
+  /**
+   * After `compare` of a replayed device: its stored rows that the replay did not compute and that still carry
+   * something, to retract; `computed` says whether the replay wrote an anomaly (by its `device|ts|type` key).
+   */
+  staleOf(device: string, computed: (anomalyKey: string) => boolean): StaleRows {
+    const carries = (c: { confidence: string | null }) => c.confidence !== null;
+    const keys = this.#keys.get(device) ?? [];
+    const hours = take(this.#hours, keys).filter(carries);
+    const days = take(this.#days, keys).filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0);
+    const anomalies = take(this.#anomalies, keys).filter((a) => !computed(`${device}|${a.ts}|${a.type}`));
+    this.#keys.delete(device);
+    this.#retract(device, "hourly", hours.length);
+    this.#retract(device, "daily", days.length);
+    return { hours, days, anomalies };
+  }
+
   /** Counts the stored rows no device's rows matched: they stay. */
   finish(): void {
     for (const h of this.#hours.values()) this.#keep(h.device_id, "hourly", h.energy_wh ?? 0);
@@ -105,6 +143,10 @@ export class ChangeReport {
       if (stored !== undefined && !same) c.changed++;
       c.energy_wh_after += energy;
     });
+  }
+
+  #retract(device: string, table: keyof DeviceChanges, rows: number): void {
+    if (rows > 0) this.#add(device, table, (c) => (c.retracted += rows));
   }
 
   #keep(device: string, table: keyof DeviceChanges, energy: number): void {
@@ -123,4 +165,16 @@ export class ChangeReport {
     update(d[table]);
     update(this.total[table]);
   }
+}
+
+/** Removes and returns the entries of `keys` that `map` still holds. */
+function take<T>(map: Map<string, T>, keys: readonly string[]): T[] {
+  const taken: T[] = [];
+  for (const key of keys) {
+    const value = map.get(key);
+    if (value === undefined) continue;
+    taken.push(value);
+    map.delete(key);
+  }
+  return taken;
 }

@@ -18,7 +18,7 @@ import { postgresPool } from "../runtime/postgres.ts";
 import { questdbPool, questdbSender, type Sender } from "../runtime/questdb.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { TOPICS } from "../runtime/topics.ts";
-import { DAY_MS, queryDays, queryHours } from "./energy-rows.ts";
+import { DAY_MS, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
 import { toReading } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { ChangeReport, type DeviceChanges, type RowChanges } from "./replay-diff.ts";
@@ -106,6 +106,7 @@ export async function replayRange(config: Config, options: ReplayOptions): Promi
     const report = new ChangeReport(
       await queryHours(questdb, range.from, range.to, { devices: only && [...only] }),
       await queryDays(questdb, range.from - DAY_MS + 1, range.to, { devices: only && [...only] }),
+      await queryAnomalies(questdb, range.from, range.to, { devices: only && [...only] }),
     );
     const rows = await replay.writeRollups(report);
     report.finish();
@@ -191,6 +192,8 @@ class Replay {
   /** Pass-2 devices, with the partition their readings are in. */
   readonly #late = new Map<string, number>();
   readonly #rebuilt: DeviceReplay[] = [];
+  /** Keys of the anomalies the replay computed, so that stored ones it did not are retracted. */
+  readonly #anomalies = new Set<string>();
   #until = new Map<number, bigint>();
   #progress = new Map<number, PartitionProgress & { low: bigint }>();
   records = 0;
@@ -315,6 +318,8 @@ class Replay {
         this.range,
       );
       report.compare(rows);
+      rows.retract(report.staleOf(device, (key) => this.#anomalies.has(key)));
+      for (const [k, v] of rows.anomalies) this.out.rows.anomalies.set(k, v);
       for (const [k, v] of rows.hours) this.out.rows.hours.set(k, v);
       for (const [k, v] of rows.days) this.out.rows.days.set(k, v);
       await this.out.maybeFlush();
@@ -325,8 +330,8 @@ class Replay {
 
   #ledgerRows(device: string, outputs: Output[]): void {
     if (outputs.length === 0) return;
-    const entry = this.registry.devices.get(device);
     this.out.rows.addOutputs(device, outputs, this.range);
+    for (const o of outputs) if (o.kind === "anomaly") this.#anomalies.add(`${device}|${o.ts}|${o.type}`);
   }
 
   get #lateness(): number {

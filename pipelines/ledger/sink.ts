@@ -6,9 +6,28 @@ import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core
 import { zoneClock } from "../core/hours.ts";
 import type { LedgerRowSet } from "../core/ledger-stream.ts";
 import type { Anomaly, LedgerEntry, Output } from "../core/outputs.ts";
-import type { DayTotal, HourBucket } from "../core/rollup.ts";
+import { type DayTotal, emptyBucket, type HourBucket } from "../core/rollup.ts";
 import type { Sender } from "../runtime/questdb.ts";
 import type { DeviceEntry } from "./registry-cache.ts";
+
+export interface StaleRows {
+  hours: readonly { device_id: string; hour_start: number; local_date: string }[];
+  days: readonly { device_id: string; date: string }[];
+  anomalies: readonly Anomaly[];
+}
+
+const UNPRICED: Priced = { cost: null, currency: null };
+
+const emptyDay = (date: string): DayTotal => ({
+  date,
+  energy_wh: 0,
+  hours: 0,
+  readings: 0,
+  duplicates: 0,
+  resets: 0,
+  anomalies: 0,
+  confidence: null,
+});
 
 const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
 
@@ -76,6 +95,33 @@ export class LedgerRows {
       if (range && (dayStart + 86_400_000 <= range.from || dayStart >= range.to)) continue;
       const priced = step.dayHours.filter((h) => clock.localDate(h.hour_start) === day.date).map(price);
       this.days.set(`${device}|${day.date}`, { device_id: device, day, priced: dayCost(priced) });
+    }
+  }
+
+  /**
+   * Stored rows a rebuild no longer produces (the device's zone changed, or a reading it had applied was dropped)
+   * become rows that carry nothing: QuestDB cannot delete, so they are zeroed, without confidence. Rows this set
+   * already holds are the rebuild's own and stay.
+   */
+  retract(stale: StaleRows): void {
+    for (const h of stale.hours) {
+      const key = `${h.device_id}|${h.hour_start}`;
+      if (!this.hours.has(key))
+        this.hours.set(key, {
+          device_id: h.device_id,
+          date: h.local_date,
+          bucket: emptyBucket(h.hour_start),
+          priced: UNPRICED,
+        });
+    }
+    for (const d of stale.days) {
+      const key = `${d.device_id}|${d.date}`;
+      if (!this.days.has(key))
+        this.days.set(key, { device_id: d.device_id, day: emptyDay(d.date), priced: UNPRICED });
+    }
+    for (const a of stale.anomalies) {
+      const key = `${a.device_id}|${a.ts}|${a.type}`;
+      if (!this.anomalies.has(key)) this.anomalies.set(key, { ...a, retracted: true });
     }
   }
 

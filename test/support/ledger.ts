@@ -162,7 +162,7 @@ export async function computeRows(fx: Fixture): Promise<EnergyRows> {
   };
 }
 
-/** The fixture's rows in QuestDB, as comparable lines. */
+/** The fixture's rows in QuestDB that carry something (not retracted), as comparable lines. */
 export async function storedRows(questdb: pg.Pool, fx: Fixture): Promise<EnergyRows> {
   const ids = fx.devices.map((d) => d.device_id);
   const hourly = await questdb.query<{
@@ -171,14 +171,14 @@ export async function storedRows(questdb: pg.Pool, fx: Fixture): Promise<EnergyR
     energy_wh: number;
     readings: number;
   }>(
-    "SELECT device_id, hour_start, energy_wh, readings FROM energy_hourly WHERE device_id IN ($1)".replace(
+    "SELECT device_id, hour_start, energy_wh, readings FROM energy_hourly WHERE confidence IS NOT NULL AND device_id IN ($1)".replace(
       "($1)",
       `(${ids.map((_, i) => `$${i + 1}`).join(",")})`,
     ),
     ids,
   );
   const daily = await questdb.query<{ device_id: string; day: Date; energy_wh: number; resets: number }>(
-    "SELECT device_id, day, energy_wh, resets FROM energy_daily WHERE device_id IN ($1)".replace(
+    "SELECT device_id, day, energy_wh, resets FROM energy_daily WHERE (hours > 0 OR resets > 0) AND device_id IN ($1)".replace(
       "($1)",
       `(${ids.map((_, i) => `$${i + 1}`).join(",")})`,
     ),
