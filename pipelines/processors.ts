@@ -1,86 +1,60 @@
-// The stream processors as processes: each one a Kafka consumer group (instances with the same group id share the
-// partitions) with the clients it writes to. `wattline process status|charging` runs one.
+// The stream processors as processes: each one a Processor on the processor runtime (runtime/runtime.ts), in a
+// Kafka consumer group (instances with the same group id share the partitions), with the clients it writes to.
+// `wattline process status|charging` runs one.
 import { type Config, loadConfig } from "../deploy/config.ts";
 import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
 import { createLogger, type Logger } from "../deploy/logger.ts";
+import { serveMetrics } from "../deploy/metrics.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
-import { refuseCount } from "./charging/counts.ts";
-import { processCounts } from "./charging/processor.ts";
-import { consume } from "./runtime/consumer.ts";
-import { type Consumer, createKafka } from "./runtime/kafka.ts";
+import { chargingProcessor } from "./charging/processor.ts";
+import { createKafka } from "./runtime/kafka.ts";
 import { every } from "./runtime/periodic.ts";
 import { postgresPool } from "./runtime/postgres.ts";
 import { questdbPool, questdbSender } from "./runtime/questdb.ts";
-import { ensureTopics, TOPICS } from "./runtime/topics.ts";
+import { startRuntime } from "./runtime/runtime.ts";
 import { ensureHistoryTable } from "./status/history.ts";
 import { statusProcessor } from "./status/processor.ts";
 
 export interface RunningProcessor {
-  /** Rejects when the consumer crashed for good (kafkajs gave up restarting it): the process should exit. */
+  /**
+   * Rejects when this instance must not go on: the consumer crashed for good, a checkpoint failed, or another
+   * instance took over a partition it still worked on. The process should exit.
+   */
   failed: Promise<never>;
-  /** Finishes the batch in progress (its offsets committed), then closes every client. */
+  /** Checkpoints and releases every partition, then closes every client. */
   stop(): Promise<void>;
-}
-
-function crashes(consumer: Consumer, logger: Logger): Promise<never> {
-  const failed = new Promise<never>((_, reject) =>
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      logger.error({ err: payload.error, restart: payload.restart }, "consumer crashed");
-      if (!payload.restart) reject(payload.error);
-    }),
-  );
-  failed.catch(() => {});
-  return failed;
-}
-
-/** What both processors need before consuming: the registry schema, the topics, a producer. */
-async function prepare(config: Config, logger: Logger, name: string) {
-  await migrate(config, logger.child({ component: "migrate" }));
-  const kafka = createKafka(config, `${config.kafka.clientId}-${name}`);
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    await ensureTopics(admin, config);
-  } finally {
-    await admin.disconnect();
-  }
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  return { kafka, producer };
 }
 
 export async function startStatusProcessor(config: Config, logger: Logger): Promise<RunningProcessor> {
   const { groupId, sweepMs } = config.processors.status;
-  const { kafka, producer } = await prepare(config, logger, "status");
+  await migrate(config, logger.child({ component: "migrate" }));
   const questdb = questdbPool(config, 1);
   try {
     await ensureHistoryTable(questdb);
   } finally {
     await questdb.end();
   }
+  // The feed (device.transitions.v1) is published as transitions are decided, before their state is saved: at
+  // least once, not held back until a checkpoint.
+  const producer = createKafka(config, `${config.kafka.clientId}-status-feed`).producer({
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
   const pool = postgresPool(config, 2);
   const sender = await questdbSender(config);
   const status = statusProcessor({ pool, sender, producer }, logger);
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 1000 });
-  consumer.on(consumer.events.GROUP_JOIN, () => status.rebalanced());
-  const failed = crashes(consumer, logger);
-  await consumer.connect();
-  await consume(consumer, producer, {
-    topics: {
-      [TOPICS.status]: "DeviceStatus",
-      [TOPICS.heartbeat]: "Heartbeat",
-      [TOPICS.telemetry]: "TelemetryReading",
-    },
-    refuse: (r) => (r.record.device_id === "" ? "device_id is empty" : undefined),
-    process: (records, batch) => status.process(records, batch),
+  const runtime = await startRuntime(config, logger, status.processor, {
+    groupId,
+    consumer: { maxWaitTimeInMs: 1000 },
   });
   const sweeper = every(sweepMs, () => status.sweep(), logger, "silence sweep");
   logger.info({ groupId, sweepMs }, "status processor consuming");
   return {
-    failed,
+    failed: runtime.failed,
     async stop() {
       await sweeper.stop();
-      await consumer.disconnect();
+      await runtime.stop();
       await producer.disconnect();
       await sender.close();
       await pool.end();
@@ -90,23 +64,18 @@ export async function startStatusProcessor(config: Config, logger: Logger): Prom
 
 export async function startChargingProcessor(config: Config, logger: Logger): Promise<RunningProcessor> {
   const { groupId, debounceMs } = config.processors.charging;
-  const { kafka, producer } = await prepare(config, logger, "charging");
+  await migrate(config, logger.child({ component: "migrate" }));
   const pool = postgresPool(config, 2);
   // The broker holds each fetch until a window's counts are in (or a megabyte of them): one reconcile per window.
-  const consumer = kafka.consumer({ groupId, minBytes: 1 << 20, maxWaitTimeInMs: debounceMs });
-  const failed = crashes(consumer, logger);
-  await consumer.connect();
-  await consume(consumer, producer, {
-    topics: { [TOPICS.connectors]: "ChargingConnectorCount" },
-    refuse: (r) => refuseCount(r.record),
-    process: (records) => processCounts(pool, logger, records),
+  const runtime = await startRuntime(config, logger, chargingProcessor(pool, logger), {
+    groupId,
+    consumer: { minBytes: 1 << 20, maxWaitTimeInMs: debounceMs },
   });
   logger.info({ groupId, debounceMs }, "charging processor consuming");
   return {
-    failed,
+    failed: runtime.failed,
     async stop() {
-      await consumer.disconnect();
-      await producer.disconnect();
+      await runtime.stop();
       await pool.end();
     },
   };
@@ -114,17 +83,16 @@ export async function startChargingProcessor(config: Config, logger: Logger): Pr
 
 const STARTERS = { status: startStatusProcessor, charging: startChargingProcessor };
 
-/** `wattline process <name>`: runs until SIGINT/SIGTERM. */
+/** `wattline process <name>`: runs until SIGINT/SIGTERM; exits 1 when the processor cannot go on. */
 export async function runProcessor(name: keyof typeof STARTERS): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(`${name}-processor`, config.logLevel);
   installShutdown(logger);
+  await serveMetrics(config.metrics.port);
   const processor = await STARTERS[name](config, logger);
   onShutdown(() => processor.stop());
   processor.failed.catch(() => {
-    logger.fatal(
-      "exiting: the consumer cannot go on; what it did not commit is read again at the next start",
-    );
+    logger.fatal("exiting: what was not checkpointed is read again by the partitions' next owner");
     process.exit(1);
   });
 }

@@ -17,7 +17,8 @@ else
 fi
 out="$(mktemp)"
 status=0
-node --import tsx --test --test-concurrency=1 --test-force-exit --test-reporter=spec "${files[@]}" | tee "$out" || status=$?
+# A test that hangs fails after 5 minutes instead of holding CI to its limit.
+node --import tsx --test --test-concurrency=1 --test-force-exit --test-timeout=300000 --test-reporter=spec "${files[@]}" | tee "$out" || status=$?
 # The plain closing line CI reads, from the runner's own totals.
 echo "$(sed -n 's/^ℹ pass //p' "$out") passed, $(sed -n 's/^ℹ fail //p' "$out") failed"
 rm -f "$out"

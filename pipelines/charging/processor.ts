@@ -1,13 +1,25 @@
-// The charging processor's batch step: keep each station's highest count, then create the points that count says
-// are missing (reconcile, one transaction for the batch's stations). A batch is the debounce window: the consumer
-// fetches at most once per window, so a station that repeats its count many times is reconciled once per window.
-// Both writes are idempotent, so a batch replayed after a crash changes nothing that was already done.
+// The charging processor on the processor runtime (stateless: its state is the rows it writes). A batch: keep each
+// station's highest count, then create the points that count says are missing (reconcile, one transaction for the
+// batch's stations). A batch is the debounce window: the consumer fetches at most once per window, so a station
+// that repeats its count many times is reconciled once per window. Both writes are idempotent, so a batch read
+// again after a crash changes nothing that was already done.
 import type pg from "pg";
 import type { Logger } from "../../deploy/logger.ts";
 import { reconcile } from "../registry/charging-reconcile.ts";
 import type { Consumed } from "../runtime/consumed.ts";
-import { highestPerStation } from "./counts.ts";
+import type { Processor } from "../runtime/processor.ts";
+import { TOPICS } from "../runtime/topics.ts";
+import { highestPerStation, refuseCount } from "./counts.ts";
 import { keepHighest, storedHighest } from "./store.ts";
+
+export function chargingProcessor(pool: pg.Pool, logger: Logger): Processor<"ChargingConnectorCount"> {
+  return {
+    name: "charging",
+    topics: { [TOPICS.connectors]: "ChargingConnectorCount" },
+    refuse: (r) => refuseCount(r.record),
+    process: (_ctx, records) => processCounts(pool, logger, records),
+  };
+}
 
 export async function processCounts(
   pool: pg.Pool,

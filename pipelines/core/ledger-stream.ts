@@ -14,9 +14,9 @@ import {
   release,
   type StreamStep,
 } from "./device-stream.ts";
-import { flushPending } from "./process.ts";
 import { type ZoneClock, zoneClock } from "./hours.ts";
 import type { Anomaly, AnomalyType, Output } from "./outputs.ts";
+import { flushPending } from "./process.ts";
 import type { Reading } from "./reading.ts";
 import { addInto, bucketDeltas, type DayTotal, type HourBucket, isReported, rollupDays } from "./rollup.ts";
 import type { DeviceSettings } from "./settings.ts";

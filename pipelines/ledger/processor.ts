@@ -1,59 +1,60 @@
-// The ledger stream processor: telemetry from Kafka through the pure core into QuestDB. Per Kafka batch: fold,
-// write the rows (one WAL transaction), save the touched devices' state to the changelog, then commit the offsets.
-// A crash anywhere in between repeats work whose writes are idempotent, and never skips any.
-import type { Kafka, KafkaMessage, Producer } from "kafkajs";
+// The ledger stream processor: telemetry from Kafka through the pure core into QuestDB, on the processor runtime.
+// Per batch it folds each device's readings, updates its open hours in place and writes the changed rows (one
+// ILP request per partition and batch); the runtime checkpoints the devices' states (Avro, slot.ts), the late
+// readings and the input offsets in one Kafka transaction every WATTLINE_CHECKPOINT_MS. Readings the reorder
+// buffer holds are not checkpointed: no offset past them is committed, and a restore reads them again.
+// A crash anywhere repeats work whose writes are idempotent, and never skips any.
 import type pg from "pg";
 import type { Config } from "../../deploy/config.ts";
 import type { Logger } from "../../deploy/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
-import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import {
   ledgerIngest,
   ledgerProvisional,
-  ledgerRebuild,
-  newLedgerState,
   newTouched,
   type Touched,
   takeRows,
 } from "../core/ledger-stream.ts";
-import { zoneClock } from "../core/hours.ts";
 import type { Reading } from "../core/reading.ts";
-import { createKafka } from "../runtime/kafka.ts";
+import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
 import { postgresPool } from "../runtime/postgres.ts";
+import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { questdbPool, questdbSender, type Sender } from "../runtime/questdb.ts";
-import { readTopic } from "../runtime/read-topic.ts";
-import { ensureTopics, TOPICS } from "../runtime/topics.ts";
-import { type DeviceSlot, LEDGER_CHANGELOG, restorePartitions, saveSlots } from "./changelog.ts";
-import { batchSeconds, duplicatesDropped, lateReadings, readingsFolded, recalculations } from "./metrics.ts";
+import { startRuntime } from "../runtime/runtime.ts";
+import { TOPICS } from "../runtime/topics.ts";
+import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
 import { toReading } from "./readings.ts";
+import { Recalculator } from "./recalculate.ts";
 import { RegistryCache } from "./registry-cache.ts";
-import { dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
-import { LedgerRows, type StaleRows } from "./sink.ts";
-import { type Refusal, refusedMessage, refuseReading } from "./validate.ts";
+import { LedgerRows } from "./sink.ts";
+import { decodeSlot, encodeSlot, type LedgerSlot, lowestHeld, newSlot } from "./slot.ts";
+import { ensureLedgerTables } from "./tables.ts";
 
 export interface LedgerProcessor {
+  /** Rejects when this instance must not go on (the runtime's `failed`): the process should exit. */
+  failed: Promise<never>;
   stop(): Promise<void>;
 }
 
-interface Partition {
-  devices: Map<string, DeviceSlot>;
+/** What the processor keeps per partition beyond its store: not state, only bookkeeping of this process. */
+interface PartitionMemory {
+  sender: Sender;
   /** When each device last took in a reading (processing time), for the silent-device flush. */
   seen: Map<string, number>;
-  /** Devices with late readings, and when their recalculation may run. */
-  recalcAt: Map<string, number>;
-  /** Last telemetry offset of this partition taken in. */
-  offset: bigint;
+}
+
+interface LedgerDeps {
+  config: Config;
+  logger: Logger;
+  registry: RegistryCache;
+  recalculator: Recalculator;
+  /** Devices whose registry entry changed: mirrored into QuestDB's `devices` by the next batch of any partition. */
+  mirror: Set<string>;
 }
 
 export async function startLedgerProcessor(config: Config, logger: Logger): Promise<LedgerProcessor> {
-  const kafka = createKafka(config, "wattline-ledger");
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
-  await admin.disconnect();
   const questdb = questdbPool(config, 2);
-  const { ensureLedgerTables } = await import("./tables.ts");
   await ensureLedgerTables(questdb);
   const pool = postgresPool(config, 4);
   const registry = new RegistryCache(pool, logger);
@@ -63,336 +64,204 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   };
   await registry.load();
   await registry.follow(config.postgres.url);
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const ledger = new Ledger(config, logger, kafka, registry, producer, mirror, questdb);
-
-  const consumer = kafka.consumer({ groupId: config.ledger.groupId, maxBytes: 8 * 1024 * 1024 });
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    ledger.assign(e.payload.memberAssignment[TOPICS.telemetry] ?? []);
+  const recalculator = new Recalculator(config, logger, registry, questdb);
+  const processor = ledgerProcessor({ config, logger, registry, recalculator, mirror });
+  const runtime = await startRuntime(config, logger, processor, {
+    groupId: config.ledger.groupId,
+    consumer: { maxBytes: 8 * 1024 * 1024 },
   });
-  await consumer.connect();
-  await consumer.subscribe({ topic: TOPICS.telemetry, fromBeginning: true });
-  await consumer.run({
-    autoCommit: false,
-    eachBatchAutoResolve: false,
-    // Partitions hold disjoint devices and each has its own lock and ILP sender: while one waits on QuestDB or
-    // Kafka another folds, so a batch's latency is not the sum of every partition's round trips.
-    partitionsConsumedConcurrently: config.kafka.partitions,
-    eachBatch: async ({ batch, heartbeat, isRunning, isStale, resolveOffset }) => {
-      const end = batchSeconds.startTimer();
-      const last = await ledger.exclusive(batch.partition, () =>
-        ledger.takeBatch(batch.partition, batch.messages, () => isRunning() && !isStale()),
-      );
-      if (last !== undefined) {
-        // Resolving moves this consumer's fetch position; without it the next fetch starts at the batch's first
-        // offset again and every record already taken is read (and skipped) once more.
-        resolveOffset(String(last));
-        await consumer.commitOffsets([
-          { topic: TOPICS.telemetry, partition: batch.partition, offset: String(last + 1n) },
-        ]);
-      }
-      await heartbeat();
-      end();
-    },
-  });
-  const timer = setInterval(
-    () => void ledger.tick().catch((err) => logger.error({ err }, "ledger timer")),
-    1000,
-  );
   logger.info({ group: config.ledger.groupId }, "ledger processor running");
   return {
+    failed: runtime.failed,
     async stop() {
-      clearInterval(timer);
-      await consumer.disconnect();
-      await ledger.idle();
-      await producer.disconnect();
-      await ledger.closeSenders();
+      await runtime.stop();
+      await recalculator.stop();
       await registry.stop();
       await Promise.all([pool.end(), questdb.end()]);
     },
   };
 }
 
-class Ledger {
-  readonly #partitions = new Map<number, Partition>();
-  #assigned = new Set<number>();
-  readonly #locks = new Map<number, Promise<unknown>>();
-  #restoring: Promise<void> | undefined;
-  readonly #store = schemaStore();
-  /** One ILP sender per partition: a sender's buffer is one partition's rows, flushed by that partition alone. */
-  readonly #senders = new Map<number, Promise<Sender>>();
+export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading", LedgerSlot> {
+  const { config, registry, recalculator, mirror } = deps;
+  const memory = new Map<number, PartitionMemory>();
+  const L = config.ledger.allowedLatenessMs;
+  const store = schemaStore();
+  const mem = (ctx: PartitionContext<LedgerSlot>) => memory.get(ctx.partition) as PartitionMemory;
 
-  constructor(
-    private readonly config: Config,
-    private readonly logger: Logger,
-    private readonly kafka: Kafka,
-    private readonly registry: RegistryCache,
-    private readonly producer: Producer,
-    private readonly mirror: Set<string>,
-    private readonly questdb: pg.Pool,
-  ) {}
-
-  /** A new assignment: partitions taken away are forgotten, new ones restored at once (not at their first batch,
-   * which may never come: their devices' held readings must still be flushed). */
-  assign(partitions: number[]): void {
-    this.#assigned = new Set(partitions);
-    for (const p of this.#partitions.keys()) if (!this.#assigned.has(p)) this.#partitions.delete(p);
-    this.#restoreAssigned().catch((err) => this.logger.error({ err }, "ledger state restore failed"));
-  }
-
-  /** Runs `work` after all earlier work on the same partition: batches, recalculations and flushes never overlap. */
-  exclusive<T>(partition: number, work: () => Promise<T>): Promise<T> {
-    const next = (this.#locks.get(partition) ?? Promise.resolve()).then(work, work);
-    this.#locks.set(
-      partition,
-      next.catch(() => {}),
-    );
-    return next;
-  }
-
-  async idle(): Promise<void> {
-    await Promise.all(this.#locks.values());
-  }
-
-  async closeSenders(): Promise<void> {
-    const senders = await Promise.all(this.#senders.values());
-    this.#senders.clear();
-    await Promise.all(senders.map((s) => s.close()));
-  }
-
-  #sender(p: number): Promise<Sender> {
-    let sender = this.#senders.get(p);
-    if (sender === undefined) {
-      sender = questdbSender(this.config);
-      sender.catch(() => this.#senders.delete(p));
-      this.#senders.set(p, sender);
+  /** Writes a batch's rows (and pending mirror rows) in one ILP request. */
+  async function write(ctx: PartitionContext<LedgerSlot>, rows: LedgerRows): Promise<void> {
+    const { sender } = mem(ctx);
+    if (mirror.size > 0) {
+      // Taken before the write: another partition may be here at the same time.
+      const ids = [...mirror];
+      mirror.clear();
+      await writeDeviceMirror(sender, registry, ids).catch((err) => {
+        for (const id of ids) mirror.add(id);
+        throw err;
+      });
     }
-    return sender;
-  }
-
-  async #partition(p: number): Promise<Partition> {
-    this.#assigned.add(p);
-    while (!this.#partitions.has(p)) await this.#restoreAssigned();
-    return this.#partitions.get(p) as Partition;
-  }
-
-  /** Restores every assigned partition not restored yet, one restore at a time. */
-  async #restoreAssigned(): Promise<void> {
-    while (this.#restoring) await this.#restoring;
-    const wanted = [...this.#assigned].filter((x) => !this.#partitions.has(x));
-    if (wanted.length === 0) return;
-    this.#restoring = (async () => {
-      const restored = await restorePartitions(this.kafka, wanted);
-      for (const [q, devices] of restored) {
-        if (!this.#assigned.has(q)) continue;
-        let offset = -1n;
-        for (const slot of devices.values()) if (BigInt(slot.offset) > offset) offset = BigInt(slot.offset);
-        // Restored devices count as just seen, so that a suspect of one that stays silent is applied in time.
-        const seen = new Map([...devices.keys()].map((d) => [d, Date.now()]));
-        this.#partitions.set(q, { devices, seen, recalcAt: new Map(), offset });
-      }
-      const count = [...restored.values()].reduce((n, d) => n + d.size, 0);
-      this.logger.info({ partitions: wanted, devices: count }, "ledger state restored");
-    })().finally(() => {
-      this.#restoring = undefined;
-    });
-    await this.#restoring;
-  }
-
-  /** Folds a batch and makes it durable; returns the last offset it covers (to commit), if any. */
-  async takeBatch(p: number, messages: KafkaMessage[], running: () => boolean): Promise<bigint | undefined> {
-    const part = await this.#partition(p);
-    const rows = new LedgerRows();
-    const touched = new Map<string, DeviceSlot>();
-    const late: { key: string; value: Buffer }[] = [];
-    const refused: { key: string; value: Buffer }[] = [];
-    const L = this.config.ledger.allowedLatenessMs;
-    let last: bigint | undefined;
+    if (rows.size === 0) return;
     try {
-      const changes = new Map<string, Touched>();
-      for (const m of messages) {
-        if (!running()) break;
-        last = BigInt(m.offset);
-        const key = m.key?.toString();
-        const record =
-          key && m.value
-            ? this.#decode(m.value, (why) =>
-                refused.push(refusedMessage(TOPICS.telemetry, key, m.value as Buffer, why)),
-              )
-            : undefined;
-        if (!key || !record) continue;
-        const slot = part.devices.get(key) ?? { state: newLedgerState(), offset: "-1" };
-        if (BigInt(slot.offset) >= last) continue;
-        const settings = this.registry.settingsFor(key);
-        readingsFolded.inc();
-        let touchedHere = changes.get(key);
-        if (touchedHere === undefined) {
-          touchedHere = newTouched();
-          changes.set(key, touchedHere);
-        }
-        const outputs = ledgerIngest(slot.state, toReading(record), settings, L, touchedHere);
-        // The ledger counts the first of two readings with one ts: so does the readings table.
-        if (!outputs.some((o) => o.kind === "duplicate" && o.ts === record.ts)) rows.addReading(record);
-        rows.addOutputs(key, outputs);
-        for (const o of outputs) {
-          if (o.kind === "duplicate") duplicatesDropped.inc();
-          if (o.kind === "late") {
-            lateReadings.inc();
-            late.push({ key, value: m.value as Buffer });
-            if (!part.recalcAt.has(key))
-              part.recalcAt.set(key, Date.now() + this.config.ledger.recalcMinIntervalMs);
-          }
-        }
-        slot.offset = m.offset;
-        part.devices.set(key, slot);
-        part.seen.set(key, Date.now());
-        touched.set(key, slot);
-      }
-      for (const [key, t] of changes) {
-        const slot = part.devices.get(key) as DeviceSlot;
-        const settings = this.registry.settingsFor(key);
-        rows.addStep(
-          key,
-          takeRows(slot.state, settings, t),
-          this.registry.devices.get(key),
-          this.registry.versions,
-        );
-      }
-      await this.#durable(p, rows, touched);
-      if (late.length > 0) await this.producer.send({ topic: TOPICS.late, acks: -1, messages: late });
-      if (refused.length > 0)
-        await this.producer.send({ topic: TOPICS.deadLetter, acks: -1, messages: refused });
-      if (last !== undefined && last > part.offset) part.offset = last;
-      return last;
+      await rows.writeTo(sender);
+      await sender.flush();
     } catch (err) {
-      // The in-memory state may be ahead of what was made durable: forget it, restore from the changelog.
-      this.#partitions.delete(p);
-      await this.#sender(p).then(
-        (sender) => sender.reset(),
-        () => {},
-      );
+      sender.reset();
       throw err;
     }
   }
 
-  async #durable(p: number, rows: LedgerRows, touched: Map<string, DeviceSlot>): Promise<void> {
-    const sender = await this.#sender(p);
-    if (this.mirror.size > 0) {
-      // Taken before the write: another partition may be here at the same time.
-      const ids = [...this.mirror];
-      this.mirror.clear();
-      await writeDeviceMirror(sender, this.registry, ids).catch((err) => {
-        for (const id of ids) this.mirror.add(id);
-        throw err;
-      });
-    }
-    if (rows.size > 0) {
-      await rows.writeTo(sender);
-      await sender.flush();
-    }
-    await saveSlots(this.producer, p, touched);
-  }
+  return {
+    name: "ledger",
+    topics: { [TOPICS.telemetry]: "TelemetryReading" },
+    state: { encode: encodeSlot, decode: (bytes, key) => decodeSlot(key ?? "", bytes) },
+    refuse: (r) => {
+      const details = tsOutOfRange(r.record.ts, r.record.received_at, config.ingest.maxFutureMs);
+      return details === undefined ? undefined : { reason: TS_OUT_OF_RANGE, details };
+    },
 
-  /** A reading with an implausible ts (validate.ts) is never folded nor rebuilt; `refused` hears why. */
-  #decode(value: Buffer, refused?: (refusal: Refusal) => void): TelemetryReading | undefined {
-    let record: TelemetryReading;
-    try {
-      const decoded = this.#store.decode(value);
-      if (decoded.name !== "TelemetryReading") return undefined;
-      record = decoded.record as TelemetryReading;
-    } catch {
-      return undefined;
-    }
-    const refusal = refuseReading(record, this.config.ingest.maxFutureMs);
-    if (refusal === undefined) return record;
-    refused?.(refusal);
-    return undefined;
-  }
+    async init(ctx) {
+      const now = ctx.now();
+      // Restored devices count as just seen, so that a suspect of one that stays silent is written in time.
+      memory.set(ctx.partition, { sender: await questdbSender(config), seen: new Map() });
+      for (const key of ctx.store.keys()) mem(ctx).seen.set(key, now);
+    },
 
-  /** Once a second: due recalculations, and suspects of devices silent for longer than the flush wait. */
-  async tick(): Promise<void> {
-    const now = Date.now();
-    for (const [p, part] of this.#partitions) {
-      const due = [...part.recalcAt].filter(([, at]) => at <= now).map(([d]) => d);
-      const silent = [...part.seen]
-        .filter(([, at]) => now - at > this.config.ledger.silentFlushMs)
-        .map(([d]) => d);
-      if (due.length === 0 && silent.length === 0) continue;
-      await this.exclusive(p, async () => {
-        for (const device of due) await this.#recalculate(p, part, device);
-        await this.#flushSilent(p, part, silent);
-      });
-    }
-  }
+    async close(ctx) {
+      const m = memory.get(ctx.partition);
+      memory.delete(ctx.partition);
+      recalculator.forget(ctx.partition);
+      await m?.sender.close();
+    },
 
-  /** Rebuilds a device from everything its partition holds up to what this processor took in, as the batch would. */
-  async #recalculate(p: number, part: Partition, device: string): Promise<void> {
-    part.recalcAt.delete(device);
-    const readings: Reading[] = [];
-    await readTopic(this.kafka, TOPICS.telemetry, {
-      partitions: [p],
-      until: new Map([[p, part.offset]]),
-      onBatch: (_partition, messages) => {
-        for (const m of messages) {
-          if (m.key?.toString() !== device || !m.value) continue;
-          const record = this.#decode(m.value);
-          if (record) readings.push(toReading(record));
+    held(ctx) {
+      let low: bigint | undefined;
+      for (const [, slot] of ctx.store.entries()) {
+        const h = lowestHeld(slot);
+        if (h !== undefined && (low === undefined || h < low)) low = h;
+      }
+      return low;
+    },
+
+    async process(ctx, records) {
+      const rows = new LedgerRows();
+      const changed = new Map<string, { slot: LedgerSlot; touched: Touched }>();
+      const now = ctx.now();
+      for (const input of records) {
+        const key = input.record.device_id;
+        const slot = slotOf(ctx, key);
+        const record = input.record;
+        if (input.offset <= slot.offset) {
+          // Read again after a restore: a held reading goes back into the buffer, the rest is in the state.
+          if (slot.restoring.delete(input.offset)) hold(slot, toReading(record), input.offset);
+          continue;
         }
-      },
-    });
-    const rebuilt = ledgerRebuild(
-      readings,
-      this.registry.settingsFor(device),
-      this.config.ledger.allowedLatenessMs,
-    );
-    const rows = new LedgerRows();
-    rows.addStep(device, rebuilt, this.registry.devices.get(device), this.registry.versions);
-    const last = rebuilt.state.stream.fold.last;
-    if (last !== null) rows.retract(await this.#staleBefore(device, last.ts, rows));
-    const slot = { state: rebuilt.state, offset: String(part.offset) };
-    part.devices.set(device, slot);
-    await this.#durable(p, rows, new Map([[device, slot]]));
-    recalculations.inc();
-    this.logger.info(
-      { device, readings: readings.length, hours: rebuilt.hours.length },
-      "device recalculated after late readings",
-    );
-  }
+        let entry = changed.get(key);
+        if (entry === undefined) {
+          entry = { slot, touched: newTouched() };
+          changed.set(key, entry);
+        }
+        readingsFolded.inc();
+        const reading = toReading(record);
+        recalculator.tap(ctx.partition, key, reading, input.offset);
+        const outputs = ledgerIngest(slot.state, reading, registry.settingsFor(key), L, entry.touched);
+        slot.offset = input.offset;
+        let arrival: "held" | "duplicate" | "late" = "held";
+        for (const o of outputs) {
+          if (o.kind === "duplicate" && o.ts === record.ts) arrival = "duplicate";
+          if (o.kind === "late" && o.reading.ts === record.ts) arrival = "late";
+        }
+        if (arrival === "held") trackHeld(slot, record.ts, input.offset);
+        releaseHeld(slot);
+        // The ledger counts the first of two readings with one ts: so does the readings table.
+        if (arrival !== "duplicate") rows.addReading(record);
+        else duplicatesDropped.inc();
+        rows.addOutputs(key, outputs);
+        if (arrival === "late") {
+          lateReadings.inc();
+          ctx.send(TOPICS.late, key, store.encode("TelemetryReading", record));
+          slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
+        }
+        mem(ctx).seen.set(key, now);
+      }
+      for (const [key, { slot, touched }] of changed) {
+        rows.addStep(
+          key,
+          takeRows(slot.state, registry.settingsFor(key), touched),
+          registry.devices.get(key),
+          registry.versions,
+        );
+        ctx.store.put(key, slot);
+      }
+      await write(ctx, rows);
+    },
 
-  /**
-   * The device's stored rows up to its rebuilt fold's last reading that the rebuild no longer produces (its zone
-   * changed, an applied reading became a dropped glitch). Later rows are still the stream's to write.
-   */
-  async #staleBefore(device: string, until: number, rows: LedgerRows): Promise<StaleRows> {
-    const devices = [device];
-    const clock = zoneClock(this.registry.settingsFor(device).timezone);
-    const [hours, days, anomalies] = await Promise.all([
-      queryHours(this.questdb, 0, until, { devices }),
-      queryDays(this.questdb, 0, dayStart(clock.localDate(until)), { devices }),
-      queryAnomalies(this.questdb, 0, until + 1, { devices }),
-    ]);
-    return {
-      hours: hours.filter((h) => h.confidence !== null),
-      days: days.filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0),
-      anomalies: anomalies.filter((a) => !rows.anomalies.has(`${device}|${a.ts}|${a.type}`)),
-    };
+    punctuators: [
+      {
+        intervalMs: 1000,
+        async punctuate(ctx, now) {
+          await flushSilent(ctx, now);
+          const due = [...ctx.store.entries()].filter(([, s]) => s.recalcDue !== null && s.recalcDue <= now);
+          if (due.length > 0)
+            recalculator.request(
+              ctx,
+              due.map(([key]) => key),
+            );
+        },
+      },
+    ],
+  };
+
+  function slotOf(ctx: PartitionContext<LedgerSlot>, key: string): LedgerSlot {
+    let slot = ctx.store.get(key);
+    if (slot === undefined) {
+      slot = newSlot(key);
+      ctx.store.put(key, slot);
+    }
+    return slot;
   }
 
   /** Devices silent past the flush wait get their suspect written provisionally; their state keeps it pending. */
-  async #flushSilent(p: number, part: Partition, devices: string[]): Promise<void> {
+  async function flushSilent(ctx: PartitionContext<LedgerSlot>, now: number): Promise<void> {
     const rows = new LedgerRows();
-    const touched = new Map<string, DeviceSlot>();
-    for (const device of devices) {
-      part.seen.delete(device);
-      const slot = part.devices.get(device);
-      if (!slot) continue;
-      const settings = this.registry.settingsFor(device);
-      const written = ledgerProvisional(slot.state, settings, newTouched());
-      if (written.outputs.length === 0) continue;
-      rows.addStep(device, written, this.registry.devices.get(device), this.registry.versions);
-      touched.set(device, slot);
+    const { seen } = mem(ctx);
+    for (const [key, at] of seen) {
+      if (now - at <= config.ledger.silentFlushMs) continue;
+      seen.delete(key);
+      const slot = ctx.store.get(key);
+      if (slot === undefined) continue;
+      const written = ledgerProvisional(slot.state, registry.settingsFor(key), newTouched());
+      releaseHeld(slot);
+      if (written.outputs.length === 0 && written.hours.length === 0) continue;
+      rows.addStep(key, written, registry.devices.get(key), registry.versions);
+      ctx.store.put(key, slot);
     }
-    if (touched.size > 0) await this.#durable(p, rows, touched);
+    await write(ctx, rows);
   }
+}
+
+/** A reading accepted into the reorder buffer: its offset is held until the buffer releases it. */
+function trackHeld(slot: LedgerSlot, ts: number, offset: bigint): void {
+  let i = slot.held.length;
+  while (i > 0 && (slot.held[i - 1] as { ts: number }).ts > ts) i--;
+  slot.held.splice(i, 0, { ts, offset });
+}
+
+/** Forgets the offsets of readings the buffer has released (every ts up to `released`). */
+function releaseHeld(slot: LedgerSlot): void {
+  const released = slot.state.stream.reorder.released;
+  if (released === null) return;
+  let n = 0;
+  while (n < slot.held.length && (slot.held[n] as { ts: number }).ts <= released) n++;
+  if (n > 0) slot.held.splice(0, n);
+}
+
+/** A held reading read again after a restore goes back into the buffer, where the checkpoint had it. */
+function hold(slot: LedgerSlot, r: Reading, offset: bigint): void {
+  const { reorder } = slot.state.stream;
+  let i = reorder.buffer.length;
+  while (i > 0 && (reorder.buffer[i - 1] as Reading).ts > r.ts) i--;
+  const buffer = [...reorder.buffer.slice(0, i), r, ...reorder.buffer.slice(i)];
+  slot.state.stream = { ...slot.state.stream, reorder: { ...reorder, buffer } };
+  trackHeld(slot, r.ts, offset);
 }

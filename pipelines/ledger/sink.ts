@@ -125,8 +125,17 @@ export class LedgerRows {
     }
   }
 
-  /** Appends every row to the sender's buffer; the caller flushes. */
-  async writeTo(sender: Sender): Promise<void> {
+  /**
+   * Appends every row to the sender's buffer; the caller flushes. With `flushEvery`, the buffer is flushed after
+   * that many rows (a device's whole history would outgrow one request): each flush is its own WAL transaction,
+   * which the idempotent upserts allow.
+   */
+  async writeTo(sender: Sender, flushEvery = Number.POSITIVE_INFINITY): Promise<void> {
+    let rows = 0;
+    const at = async (s: Sender, ts: bigint) => {
+      await s.at(ts, "us");
+      if (++rows % flushEvery === 0) await s.flush();
+    };
     for (const r of this.readings.values()) {
       sender
         .table("readings")
@@ -138,17 +147,17 @@ export class LedgerRows {
       if (r.boot_id !== null) sender.stringColumn("boot_id", r.boot_id);
       if (r.seq !== null) sender.intColumn("seq", r.seq);
       sender.timestampColumn("received_at", us(r.received_at), "us");
-      await sender.at(us(r.ts), "us");
+      await at(sender, us(r.ts));
     }
     for (const e of this.ledger.values()) {
       sender.table("ledger").symbol("device_id", e.device_id);
       if (e.kind === "ledger") {
         sender.symbol("classification", e.classification).symbol("confidence", e.confidence);
         sender.timestampColumn("from_ts", us(e.from), "us").floatColumn("delta_wh", e.delta_wh);
-        await sender.at(us(e.to), "us");
+        await at(sender, us(e.to));
       } else {
         sender.symbol("classification", e.type).floatColumn("delta_wh", 0);
-        await sender.at(us(e.ts), "us");
+        await at(sender, us(e.ts));
       }
     }
     for (const a of this.anomalies.values()) {
@@ -158,7 +167,7 @@ export class LedgerRows {
         .symbol("type", a.type)
         .floatColumn("energy_wh_total", a.energy_wh_total)
         .booleanColumn("retracted", a.retracted === true);
-      await sender.at(us(a.ts), "us");
+      await at(sender, us(a.ts));
     }
     for (const { device_id, date, bucket: b, priced } of this.hours.values()) {
       sender.table("energy_hourly").symbol("device_id", device_id).symbol("local_date", date);
@@ -170,7 +179,7 @@ export class LedgerRows {
         .intColumn("duplicates", b.duplicates);
       sender.intColumn("resets", b.resets).intColumn("anomalies", b.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
-      await sender.at(us(b.hour_start), "us");
+      await at(sender, us(b.hour_start));
     }
     for (const { device_id, day: d, priced } of this.days.values()) {
       sender.table("energy_daily").symbol("device_id", device_id);
@@ -185,7 +194,7 @@ export class LedgerRows {
         .intColumn("resets", d.resets)
         .intColumn("anomalies", d.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
-      await sender.at(us(Date.parse(`${d.date}T00:00:00Z`)), "us");
+      await at(sender, us(Date.parse(`${d.date}T00:00:00Z`)));
     }
   }
 }

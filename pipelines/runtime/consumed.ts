@@ -1,12 +1,40 @@
 // A batch of Kafka messages decoded: records of the kind the topic holds, and dead letters for the rest (bytes that
 // do not decode, another record than the topic's, or a record the processor refuses), so that one bad message
-// never stalls a partition.
+// never stalls a partition. Each keeps its offset: a processor that holds input back names the oldest it holds.
 import { CodecError } from "../../schemas/codec/errors.ts";
 import { type DecodedRecord, schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { DeadLetter, RecordName, WattlineRecords } from "../../schemas/generated/types.ts";
-import type { KafkaMessage } from "./kafka.ts";
 
 export type Consumed<N extends RecordName> = Extract<DecodedRecord<WattlineRecords>, { name: N }>;
+
+/** What the runtime needs of a Kafka message (kafkajs's KafkaMessage has these and more). */
+export interface RawMessage {
+  key: Buffer | null;
+  value: Buffer | null;
+  offset: string;
+  timestamp: string;
+}
+
+/** Where a record was read from. */
+export interface RecordOrigin {
+  topic: string;
+  partition: number;
+  offset: bigint;
+  key: string | null;
+  /** The Kafka message timestamp, epoch ms. */
+  timestamp: number;
+}
+
+/** A decoded input record with its origin. */
+export type InputRecord<N extends RecordName> = N extends RecordName ? Consumed<N> & RecordOrigin : never;
+
+/** Why a processor refuses a record: a description (dead-lettered as `invalid_record`), or a reason of its own. */
+export type Refusal = string | { reason: string; details: string };
+
+export interface Refused {
+  offset: bigint;
+  letter: DeadLetter;
+}
 
 export interface DecodedBatch<N extends RecordName> {
   records: Consumed<N>[];
@@ -16,23 +44,44 @@ export interface DecodedBatch<N extends RecordName> {
 export function decodeBatch<N extends RecordName>(
   topic: string,
   expected: N,
-  messages: readonly KafkaMessage[],
+  messages: readonly RawMessage[],
   refuse: (record: Consumed<N>) => string | undefined = () => undefined,
 ): DecodedBatch<N> {
+  const { records, deadLetters } = decodeInput(topic, -1, expected, messages, refuse);
+  return { records, deadLetters: deadLetters.map((d) => d.letter) };
+}
+
+export interface DecodedInput<N extends RecordName> {
+  records: InputRecord<N>[];
+  deadLetters: Refused[];
+}
+
+/** decodeBatch for the processor runtime: every record and dead letter keeps where it was read from. */
+export function decodeInput<N extends RecordName>(
+  topic: string,
+  partition: number,
+  expected: N,
+  messages: readonly RawMessage[],
+  refuse: (record: InputRecord<N>) => Refusal | undefined = () => undefined,
+): DecodedInput<N> {
   const store = schemaStore();
-  const out: DecodedBatch<N> = { records: [], deadLetters: [] };
+  const out: DecodedInput<N> = { records: [], deadLetters: [] };
   for (const message of messages) {
     const key = message.key?.toString() ?? null;
+    const offset = BigInt(message.offset);
     const payload = message.value ?? Buffer.alloc(0);
     const dead = (reason: string, details: string) =>
       out.deadLetters.push({
-        source: "stream",
-        original_topic: topic,
-        key,
-        payload,
-        reason,
-        details,
-        received_at: Date.now(),
+        offset,
+        letter: {
+          source: "stream",
+          original_topic: topic,
+          key,
+          payload,
+          reason,
+          details,
+          received_at: Date.now(),
+        },
       });
     let decoded: DecodedRecord<WattlineRecords>;
     try {
@@ -46,10 +95,12 @@ export function decodeBatch<N extends RecordName>(
       dead("unexpected_record", `${decoded.name} on ${topic}, which holds ${expected}`);
       continue;
     }
-    const consumed = decoded as Consumed<N>;
-    const refusal = refuse(consumed);
-    if (refusal === undefined) out.records.push(consumed);
-    else dead("invalid_record", refusal);
+    const record = { ...decoded, topic, partition, offset, key, timestamp: Number(message.timestamp) };
+    const input = record as unknown as InputRecord<N>;
+    const refusal = refuse(input);
+    if (refusal === undefined) out.records.push(input);
+    else if (typeof refusal === "string") dead("invalid_record", refusal);
+    else dead(refusal.reason, refusal.details);
   }
   return out;
 }

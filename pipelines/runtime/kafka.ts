@@ -2,7 +2,18 @@
 import { Kafka, logLevel } from "kafkajs";
 import type { Config } from "../../deploy/config.ts";
 
-export type { Admin, Consumer, EachBatchPayload, KafkaMessage, Producer } from "kafkajs";
+export type {
+  Admin,
+  Consumer,
+  ConsumerConfig,
+  EachBatchPayload,
+  Kafka,
+  KafkaMessage,
+  PartitionAssigner,
+  Producer,
+  Transaction,
+} from "kafkajs";
+export { AssignerProtocol } from "kafkajs";
 
 export function createKafka(config: Config, clientId = config.kafka.clientId): Kafka {
   return new Kafka({

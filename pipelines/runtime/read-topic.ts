@@ -1,5 +1,11 @@
 // Reads partitions of a topic from their start up to given offsets (by default, what they hold now): restoring a
 // changelog, recalculating a device, replaying a range. A throwaway consumer group, deleted afterwards.
+//
+// The end is found by offsets the consumer has passed, not by the last message seen: a transactional log ends in
+// a commit marker, a control record that kafkajs never hands over as a message, so the last message of such a
+// log is one before its end and waiting for it would wait for ever. Each batch's lastOffset counts control
+// records; a batch of nothing but markers (or aborted records) is not handed to eachBatch at all, but kafkajs
+// still reports it with END_BATCH_PROCESS.
 import { randomBytes } from "node:crypto";
 import type { Kafka, KafkaMessage } from "kafkajs";
 
@@ -14,6 +20,7 @@ export interface ReadOptions {
 export async function readTopic(kafka: Kafka, topic: string, options: ReadOptions): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
+  // The high offset here is the last stable one (read committed): a transaction still open is not waited for.
   const offsets = await admin.fetchTopicOffsets(topic);
   const remaining = new Map<number, bigint>();
   for (const o of offsets) {
@@ -31,6 +38,17 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
   await consumer.subscribe({ topic, fromBeginning: true });
   try {
     await new Promise<void>((resolve, reject) => {
+      /** The consumer has passed `offset` of `partition`: that partition is done once it reaches its last. */
+      const passed = (partition: number, offset: bigint) => {
+        const last = remaining.get(partition);
+        if (last === undefined || offset < last) return;
+        remaining.delete(partition);
+        consumer.pause([{ topic, partitions: [partition] }]);
+        if (remaining.size === 0) resolve();
+      };
+      consumer.on(consumer.events.END_BATCH_PROCESS, ({ payload }) => {
+        if (payload.topic === topic) passed(payload.partition, BigInt(payload.lastOffset));
+      });
       consumer
         .run({
           autoCommit: false,
@@ -42,15 +60,13 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
             }
             const messages = batch.messages.filter((m) => BigInt(m.offset) <= last);
             if (messages.length > 0) await options.onBatch(batch.partition, messages);
-            const end = batch.messages.at(-1);
-            if (end && BigInt(end.offset) >= last) {
-              remaining.delete(batch.partition);
-              consumer.pause([{ topic, partitions: [batch.partition] }]);
-              if (remaining.size === 0) resolve();
-            }
+            passed(batch.partition, BigInt(batch.lastOffset()));
           },
         })
         .catch(reject);
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) reject(payload.error);
+      });
     });
   } finally {
     await consumer.disconnect();

@@ -1,24 +1,28 @@
-// The status processor's two entry points: batches from the consumer and the periodic silence sweep. They run one
-// at a time (they share the QuestDB sender); the sweep judges silence no later than the consumer has read.
+// The status processor on the processor runtime, and its silence sweep. Stateless for the runtime: a device's
+// state lives in Postgres (device_status), read and written under per-device locks, so any instance may judge any
+// device. Batches and the sweep run one at a time (they share the QuestDB sender); the sweep judges silence no
+// later than the consumer has read.
+//
+// The sweep is one process-wide periodic task, not a per-partition punctuator: it asks Postgres for every online
+// device silent too long, whichever partition its records would come from (the table does not know), so one query
+// per interval serves all partitions, and devices of a partition no instance currently owns are still judged.
 import type { Logger } from "../../deploy/logger.ts";
-import type { Consumed } from "../runtime/consumed.ts";
-import type { BatchInfo } from "../runtime/consumer.ts";
+import type { InputRecord, Processor } from "../runtime/processor.ts";
 import { serial } from "../runtime/serial.ts";
+import { TOPICS } from "../runtime/topics.ts";
 import { applyEvents, type StatusSinks, sweepSilent } from "./apply.ts";
 import { type StatusInput, toDeviceEvent } from "./events.ts";
 import type { DeviceTransition } from "./transitions.ts";
 import { Watermark } from "./watermark.ts";
 
-export type StatusRecord = Consumed<StatusInput["name"]>;
+export type StatusRecord = InputRecord<StatusInput["name"]>;
 
 /** Devices judged per sweep transaction; a sweep continues until fewer are found. */
 const SWEEP_CHUNK = 500;
 
 export interface StatusProcessor {
-  process(records: StatusRecord[], batch: BatchInfo): Promise<void>;
+  processor: Processor<StatusInput["name"]>;
   sweep(): Promise<void>;
-  /** The consumer's partitions were reassigned. */
-  rebalanced(): void;
 }
 
 export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProcessor {
@@ -32,17 +36,29 @@ export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProce
       );
   };
   return {
-    async process(records, batch) {
-      const events = records.map(toDeviceEvent);
-      log(await exclusive(() => applyEvents(sinks, events)));
-      // A batch that was all dead letters says nothing about time; it only counts once it reached the end.
-      if (events.length > 0 || batch.caughtUp)
-        watermark.advance(
-          batch.topic,
-          batch.partition,
-          batch.caughtUp,
-          events.reduce((newest, e) => Math.max(newest, e.at), 0),
-        );
+    processor: {
+      name: "status",
+      topics: {
+        [TOPICS.status]: "DeviceStatus",
+        [TOPICS.heartbeat]: "Heartbeat",
+        [TOPICS.telemetry]: "TelemetryReading",
+      },
+      refuse: (r) => (r.record.device_id === "" ? "device_id is empty" : undefined),
+      async process(_ctx, records, batch) {
+        const events = records.map(toDeviceEvent);
+        log(await exclusive(() => applyEvents(sinks, events)));
+        // A batch that was all dead letters says nothing about time; it only counts once it reached the end.
+        if (events.length > 0 || batch.caughtUp)
+          watermark.advance(
+            batch.topic,
+            batch.partition,
+            batch.caughtUp,
+            events.reduce((newest, e) => Math.max(newest, e.at), 0),
+          );
+      },
+      // Partitions moved: what the watermark knew of the others may be stale.
+      init: () => watermark.reset(),
+      close: () => watermark.reset(),
     },
     sweep: () =>
       exclusive(async () => {
@@ -53,6 +69,5 @@ export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProce
           if (transitions.length < SWEEP_CHUNK) return;
         }
       }),
-    rebalanced: () => watermark.reset(),
   };
 }

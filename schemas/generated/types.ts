@@ -165,6 +165,69 @@ export interface HopeCloudModule {
   fetched_at: number;
 }
 
+/** A reading kept in the state (device_id is the key). */
+export interface StateReading {
+  /** Epoch ms. */
+  ts: number;
+  energy_wh_total: number;
+  power_w: number | null;
+  boot_id: string | null;
+  seq: number | null;
+}
+
+export interface PendingSuspect {
+  reading: StateReading;
+  /** reset or jump. */
+  classification: string;
+}
+
+export interface OpenHour {
+  hour_start: number;
+  energy_wh: number;
+  intervals: number;
+  readings: number;
+  duplicates: number;
+  resets: number;
+  anomalies: number;
+  confidence: string | null;
+}
+
+export interface ProvisionalWrite {
+  ts: number;
+  anomaly: string | null;
+}
+
+/**
+ * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
+ * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
+ * again from the input topic.
+ * Schema io.wattline.LedgerDeviceState v1.
+ */
+export interface LedgerDeviceState {
+  /** Offset of the last input record taken into this state. */
+  offset: number;
+  /** Offsets of the readings held in the reorder buffer, to read again. */
+  held: number[];
+  /** The device's event time: its newest reading's ts, epoch ms. */
+  clock: number | null;
+  /** ts of the last reading released to the fold. */
+  released: number | null;
+  /** The last accepted reading; null before the baseline. */
+  last: StateReading | null;
+  /** High-water mark in Wh. */
+  hw: number;
+  /** Last known boot id. */
+  boot: string | null;
+  /** The suspect reading waiting for the next one. */
+  pending: PendingSuspect | null;
+  /** Hour buckets of the local dates that can still change. */
+  hours: OpenHour[];
+  /** What a silent device's provisional write assumed about its pending suspect. */
+  provisional: ProvisionalWrite | null;
+  /** When a recalculation for late readings is due, epoch ms. */
+  recalc_due: number | null;
+}
+
 /**
  * An admin's message to the live feed's clients, read by every API instance so that each delivers it to its
  * own clients. Keyed by broadcast_id.
@@ -233,6 +296,7 @@ export interface WattlineRecords {
   DeviceStatus: DeviceStatus;
   Heartbeat: Heartbeat;
   HopeCloudModule: HopeCloudModule;
+  LedgerDeviceState: LedgerDeviceState;
   MonitoringBroadcast: MonitoringBroadcast;
   TelemetryReading: TelemetryReading;
 }

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type pg from "pg";
 import { createKafka } from "../../pipelines/runtime/kafka.ts";
+import { readTopic } from "../../pipelines/runtime/read-topic.ts";
 import { config, unique } from "./stack.ts";
 
 const run = promisify(execFile);
@@ -116,9 +117,9 @@ export async function publishFixture(fx: Fixture): Promise<void> {
   await run("node", ["bin/wattline.js", "connect", "file", fx.capture], { env: fixtureEnv(fx) });
 }
 
-export function startProcessor(fx: Fixture): ChildProcess {
+export function startProcessor(fx: Fixture, env: NodeJS.ProcessEnv = {}): ChildProcess {
   return spawn("node", ["bin/wattline.js", "process", "ledger"], {
-    env: fixtureEnv(fx),
+    env: { ...fixtureEnv(fx), ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
 }
@@ -212,3 +213,22 @@ export async function waitForRows(
 }
 
 export { config };
+
+/** Waits until the fixture's late-readings topic holds `count` records (or the timeout); returns how many it holds. */
+export async function waitForLateReadings(fx: Fixture, count: number, timeoutMs: number): Promise<number> {
+  const kafka = createKafka(config);
+  const deadline = Date.now() + timeoutMs;
+  let seen = 0;
+  while (Date.now() < deadline) {
+    // Counted by reading: offsets would count the commit markers of the processor's transactions too.
+    seen = 0;
+    await readTopic(kafka, `${fx.prefix}telemetry.late.v1`, {
+      onBatch: (_partition, messages) => {
+        seen += messages.length;
+      },
+    }).catch(() => {});
+    if (seen >= count) return seen;
+    await sleep(250);
+  }
+  return seen;
+}

@@ -49,11 +49,18 @@ export function sortBatch(
       });
     }
   }
+  return { byPlant: latestByPlant(latest.values()), undecodable };
+}
+
+/** The latest snapshot of each module (later ones replace earlier ones), grouped by plant in first-seen order. */
+export function latestByPlant(records: Iterable<HopeCloudModule>): Map<string, HopeCloudModule[]> {
+  const latest = new Map<string, HopeCloudModule>();
+  for (const record of records) latest.set(record.module_id, record);
   const byPlant = new Map<string, HopeCloudModule[]>();
   for (const record of latest.values()) {
     const list = byPlant.get(record.plant_id) ?? [];
     if (list.length === 0) byPlant.set(record.plant_id, list);
     list.push(record);
   }
-  return { byPlant, undecodable };
+  return byPlant;
 }

@@ -1,15 +1,15 @@
-// The sync processor: a Kafka consumer group over hopecloud.modules.v1 that upserts the modules into Postgres.
-// A batch's offsets are committed only after its rows are written, so a crash in between redelivers the batch
-// and the idempotent upsert finds nothing to change. Undecodable messages go to the dead-letter topic; each
-// batch is recorded in job_runs.
+// The sync processor: hopecloud.modules.v1 upserted into Postgres, a Processor on the processor runtime
+// (stateless: its state is the rows). The runtime decodes and dead-letters what is not a HopeCloudModule; each
+// batch's rows are written before its offsets are committed (at the next checkpoint), so a crash in between
+// delivers the batch again and the idempotent upsert finds nothing to change. Each batch is recorded in job_runs.
 import type pg from "pg";
 import type { Config } from "../../../deploy/config.ts";
 import type { Logger } from "../../../deploy/logger.ts";
-import { createKafka, type EachBatchPayload } from "../../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
-import { schemaStore } from "../../../schemas/codec/schema-store.ts";
+import type { Processor } from "../../../pipelines/runtime/processor.ts";
+import { startRuntime } from "../../../pipelines/runtime/runtime.ts";
+import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { applyBatch } from "./apply-batch.ts";
-import { sortBatch } from "./batch.ts";
+import { latestByPlant, type SortedBatch } from "./batch.ts";
 import { recordJobRun, statusOf } from "./job-run.ts";
 import type { SyncReport } from "./report.ts";
 
@@ -18,17 +18,71 @@ export const PROCESS_JOB = "hopecloud.modules.process";
 export interface ModuleProcessorOptions {
   /** Default: the configured group. Instances in one group share the topic's partitions. */
   groupId?: string;
-  /** Called after each batch is written and committed. */
+  /** Called after each batch is written (its offsets are committed at the next checkpoint). */
   onBatch?: (report: SyncReport) => void;
 }
 
 export interface ModuleProcessor {
-  /** Rejects when the consumer crashed for good (kafkajs gave up restarting it): the process should exit. */
+  /** Rejects when this instance must not go on (see RunningRuntime.failed): the process should exit. */
   failed: Promise<never>;
   stop(): Promise<void>;
 }
 
 export const DEFAULT_GROUP_ID = "wattline-hopecloud-modules";
+
+export function moduleProcessor(
+  pool: pg.Pool,
+  logger: Logger,
+  groupId: string,
+  onBatch?: (report: SyncReport) => void,
+): Processor<"HopeCloudModule"> {
+  return {
+    name: "hopecloud-modules",
+    topics: { [TOPICS.hopecloudModules]: "HopeCloudModule" },
+    async process(_ctx, records, batch) {
+      const startedAt = new Date();
+      const sorted: SortedBatch = {
+        // One key, one partition: within a batch, a module's later snapshot replaces its earlier one.
+        byPlant: latestByPlant(records.map((r) => r.record)),
+        undecodable: batch.deadLetters.map(({ offset, letter }) => ({
+          message: {
+            offset: String(offset),
+            key: letter.key === null ? null : Buffer.from(letter.key),
+            value: letter.payload,
+          },
+          reason: letter.reason,
+          details: letter.details ?? "",
+        })),
+      };
+      const report = await applyBatch(pool, sorted, startedAt);
+      const first = String(batch.firstOffset);
+      const last = String(batch.lastOffset);
+      await recordJobRun(pool, PROCESS_JOB, startedAt, statusOf(report), {
+        ...report,
+        kafka: {
+          group_id: groupId,
+          topic: batch.topic,
+          partition: batch.partition,
+          first_offset: first,
+          last_offset: last,
+        },
+      });
+      logger.info(
+        {
+          partition: batch.partition,
+          offsets: [first, last],
+          created: report.created,
+          updated: report.updated,
+          unchanged: report.unchanged,
+          failed: report.failed,
+          unknown_plants: report.unknown_plants.map((p) => p.plant_id),
+        },
+        "hopecloud modules batch written",
+      );
+      onBatch?.(report);
+    },
+  };
+}
 
 export async function startModuleProcessor(
   config: Config,
@@ -37,94 +91,9 @@ export async function startModuleProcessor(
   options: ModuleProcessorOptions = {},
 ): Promise<ModuleProcessor> {
   const groupId = options.groupId ?? DEFAULT_GROUP_ID;
-  const kafka = createKafka(config, "wattline-hopecloud-processor");
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config);
-  await admin.disconnect();
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  const consumer = kafka.consumer({ groupId });
-  const failed = new Promise<never>((_, reject) =>
-    consumer.on(consumer.events.CRASH, ({ payload }) => {
-      logger.error({ err: payload.error, restart: payload.restart }, "hopecloud processor crashed");
-      if (!payload.restart) reject(payload.error);
-    }),
-  );
-  failed.catch(() => {});
-  await consumer.connect();
   // A new group starts from the oldest snapshot: replaying the log rebuilds the table.
-  await consumer.subscribe({ topic: TOPICS.hopecloudModules, fromBeginning: true });
-  const store = schemaStore();
-
-  async function eachBatch({
-    batch,
-    resolveOffset,
-    heartbeat,
-    isRunning,
-    isStale,
-  }: EachBatchPayload): Promise<void> {
-    // A stale batch belongs to partitions this instance lost in a rebalance: their new owner writes them.
-    if (batch.isEmpty() || !isRunning() || isStale()) return;
-    const startedAt = new Date();
-    const sorted = sortBatch(batch.messages, (value) => store.decode(value));
-    if (sorted.undecodable.length > 0) {
-      await producer.send({
-        topic: TOPICS.deadLetter,
-        acks: -1,
-        messages: sorted.undecodable.map((u) => ({
-          key: u.message.key,
-          value: store.encode("DeadLetter", {
-            source: "stream",
-            original_topic: batch.topic,
-            key: u.message.key?.toString() ?? null,
-            payload: u.message.value ?? Buffer.alloc(0),
-            reason: u.reason,
-            details: u.details,
-            received_at: Date.now(),
-          }),
-        })),
-      });
-    }
-    const report = await applyBatch(pool, sorted, startedAt);
-    await heartbeat();
-    const first = batch.firstOffset() ?? batch.messages[0]?.offset;
-    const last = batch.lastOffset();
-    await recordJobRun(pool, PROCESS_JOB, startedAt, statusOf(report), {
-      ...report,
-      kafka: {
-        group_id: groupId,
-        topic: batch.topic,
-        partition: batch.partition,
-        first_offset: first,
-        last_offset: last,
-      },
-    });
-    resolveOffset(last);
-    await consumer.commitOffsets([
-      { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-    ]);
-    logger.info(
-      {
-        partition: batch.partition,
-        offsets: [first, last],
-        created: report.created,
-        updated: report.updated,
-        unchanged: report.unchanged,
-        failed: report.failed,
-        unknown_plants: report.unknown_plants.map((p) => p.plant_id),
-      },
-      "hopecloud modules batch written",
-    );
-    options.onBatch?.(report);
-  }
-
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, eachBatch });
-  return {
-    failed,
-    async stop() {
-      await consumer.disconnect();
-      await producer.disconnect();
-    },
-  };
+  return startRuntime(config, logger, moduleProcessor(pool, logger, groupId, options.onBatch), {
+    groupId,
+    clientId: "wattline-hopecloud-processor",
+  });
 }

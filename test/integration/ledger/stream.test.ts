@@ -85,23 +85,27 @@ test("two instances in one group split the partitions and give the same rows as 
   });
 });
 
+/** Holds each device's 60th reading back and sends it after everything else: about an hour late. */
+function sendSixtiethLast(fx: Fixture): void {
+  const lines = readFileSync(fx.capture, "utf8").trim().split("\n");
+  const held: string[] = [];
+  const count = new Map<string, number>();
+  const sent = lines.filter((l) => {
+    if (!l.includes("/telemetry")) return true;
+    const device = (JSON.parse(l) as { topic: string }).topic.split("/")[1] ?? "";
+    count.set(device, (count.get(device) ?? 0) + 1);
+    if (count.get(device) !== 60) return true;
+    held.push(l);
+    return false;
+  });
+  assert.equal(held.length, 3);
+  writeFileSync(fx.capture, `${sent.join("\n")}\n`);
+  appendFileSync(fx.capture, `${held.join("\n")}\n`);
+}
+
 test("a reading later than the allowed lateness is recalculated automatically: the rows converge to the batch", async () => {
   await withFixture(3, 7_200, async (fx) => {
-    // Each device's 60th reading is held back and sent after everything else: about an hour late.
-    const lines = readFileSync(fx.capture, "utf8").trim().split("\n");
-    const held: string[] = [];
-    const count = new Map<string, number>();
-    const sent = lines.filter((l) => {
-      if (!l.includes("/telemetry")) return true;
-      const device = (JSON.parse(l) as { topic: string }).topic.split("/")[1] ?? "";
-      count.set(device, (count.get(device) ?? 0) + 1);
-      if (count.get(device) !== 60) return true;
-      held.push(l);
-      return false;
-    });
-    assert.equal(held.length, 3);
-    writeFileSync(fx.capture, `${sent.join("\n")}\n`);
-    appendFileSync(fx.capture, `${held.join("\n")}\n`);
+    sendSixtiethLast(fx);
     const expected = await computeRows(fx);
     await assertStreamEqualsBatch(fx, expected);
   });

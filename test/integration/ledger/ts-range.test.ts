@@ -9,6 +9,8 @@ import { poll } from "./support.ts";
 const run = randomBytes(3).toString("hex");
 process.env.WATTLINE_TOPIC_PREFIX = `tsr-${run}.`;
 process.env.WATTLINE_LEDGER_GROUP = `tsr-${run}-ledger`;
+// The last reading stays held in its reorder buffer (its offset uncommitted) until the silent-device wait.
+process.env.WATTLINE_SILENT_FLUSH_MS = "1000";
 
 const { loadConfig } = await import("../../../deploy/config.ts");
 const { createLogger } = await import("../../../deploy/logger.ts");

@@ -135,6 +135,48 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       sent_at: 1_700_000_000_000,
     },
   ],
+  LedgerDeviceState: [
+    {
+      offset: 41,
+      held: [40, 41],
+      clock: 1_700_000_060_000,
+      released: 1_700_000_000_000,
+      last: { ts: 1_700_000_000_000, energy_wh_total: 1234.5, power_w: 80, boot_id: "b-7f3a", seq: 12 },
+      hw: 1234.5,
+      boot: "b-7f3a",
+      pending: {
+        reading: { ts: 1_700_000_030_000, energy_wh_total: 0, power_w: null, boot_id: null, seq: null },
+        classification: "reset",
+      },
+      hours: [
+        {
+          hour_start: 1_699_999_200_000,
+          energy_wh: 12.5,
+          intervals: 3,
+          readings: 4,
+          duplicates: 1,
+          resets: 0,
+          anomalies: 0,
+          confidence: "high",
+        },
+      ],
+      provisional: { ts: 1_700_000_030_000, anomaly: null },
+      recalc_due: 1_700_000_090_000,
+    },
+    {
+      offset: 0,
+      held: [],
+      clock: null,
+      released: null,
+      last: null,
+      hw: 0,
+      boot: null,
+      pending: null,
+      hours: [],
+      provisional: null,
+      recalc_due: null,
+    },
+  ],
   DeadLetter: [
     {
       source: "mqtt",

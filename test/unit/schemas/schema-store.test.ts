@@ -9,6 +9,13 @@ import { SAMPLES } from "./samples.ts";
 const store = schemaStore();
 const reading = (SAMPLES.TelemetryReading[0] ?? assert.fail("no sample")) satisfies TelemetryReading;
 
+/** A decoded record without avsc's record classes (nested records decode as instances of them). */
+function plain(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(plain);
+  if (value === null || typeof value !== "object" || Buffer.isBuffer(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, plain(v)]));
+}
+
 test("every checked-in record type round-trips through the store", () => {
   assert.deepEqual([...store.names].sort(), Object.keys(SAMPLES).sort(), "a sample per record schema");
   for (const name of store.names as RecordName[]) {
@@ -16,7 +23,7 @@ test("every checked-in record type round-trips through the store", () => {
       const decoded = store.decode(store.encode(name, record));
       assert.equal(decoded.name, name);
       assert.equal(decoded.version, store.latest(name).version);
-      assert.deepEqual({ ...decoded.record }, record, name);
+      assert.deepEqual(plain(decoded.record), record, name);
     }
   }
 });

@@ -1,0 +1,341 @@
+// One assigned partition of a processor: its lock, store, positions, queued records and timers. This is the whole
+// of the runtime's per-partition logic, shared by the Kafka runtime and the test driver; each injects the clock
+// and the TransactionSink that makes a checkpoint durable.
+//
+// Everything a partition does (batches, punctuations, checkpoints, work queued with ctx.exclusive, close) runs on
+// one promise chain, so none of it overlaps. Between checkpoints nothing is written anywhere but the processor's
+// own sinks: state changes, ctx.send records and dead letters wait in memory for the next checkpoint, which puts
+// them and the input offsets in one transaction. The offset committed per topic is the next one after the last
+// record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
+import type { Logger } from "../../deploy/logger.ts";
+import { schemaStore } from "../../schemas/codec/schema-store.ts";
+import type { RecordName } from "../../schemas/generated/types.ts";
+import type { OutRecord, TransactionSink } from "./checkpoint.ts";
+import { decodeInput, type RawMessage } from "./consumed.ts";
+import type { PartitionContext, Processor, Punctuator, StateStore } from "./processor.ts";
+import {
+  changelogWrites,
+  checkpointSeconds,
+  checkpoints,
+  deadLettered,
+  recordsProcessed,
+} from "./runtime-metrics.ts";
+import { serial } from "./serial.ts";
+import { MemoryStateStore, NoStateStore } from "./state-store.ts";
+import { TaskError, type TaskStage } from "./task-error.ts";
+
+export interface TaskSettings {
+  partition: number;
+  sink: TransactionSink;
+  /** The processor's changelog topic (changelogTopic(name)); unused when it has no state. */
+  changelog: string;
+  deadLetterTopic: string;
+  checkpointMs: number;
+  clock: () => number;
+  logger: Logger;
+  /** Told once when the task fails, whichever path failed it (a batch, a timer, queued work). */
+  onFailure?: (error: TaskError) => void;
+}
+
+/** One fetched batch of one topic of this partition. */
+export interface RawBatch {
+  topic: string;
+  messages: readonly RawMessage[];
+  /** Offset of the batch's last message, control records included. */
+  lastOffset: bigint;
+  caughtUp: boolean;
+}
+
+export type TaskStatus = "new" | "open" | "failed" | "closed";
+
+export class PartitionTask<N extends RecordName, S> {
+  readonly partition: number;
+  readonly #processor: Processor<N, S>;
+  readonly #settings: TaskSettings;
+  readonly #lock = serial();
+  readonly #memory: MemoryStateStore<S> | undefined;
+  readonly #ctx: PartitionContext<S>;
+  readonly #punctuations: { punctuator: Punctuator<S>; next: number }[];
+  #status: TaskStatus = "new";
+  #failure: TaskError | undefined;
+  /** Set synchronously by close(): work already queued is skipped. */
+  #closing = false;
+  /** Next offset to process, per input topic. */
+  readonly #position = new Map<string, bigint>();
+  /** Offset last committed, per input topic. */
+  readonly #committed = new Map<string, bigint>();
+  #outbox: OutRecord[] = [];
+  #lastCheckpoint = 0;
+  #checkpointAsked = false;
+  /** init was called: close must be too. */
+  #initialised = false;
+
+  constructor(processor: Processor<N, S>, settings: TaskSettings) {
+    this.partition = settings.partition;
+    this.#processor = processor;
+    this.#settings = settings;
+    this.#memory = processor.state ? new MemoryStateStore<S>() : undefined;
+    const store: StateStore<S> = this.#memory ?? (new NoStateStore(processor.name) as StateStore<S>);
+    this.#punctuations = (processor.punctuators ?? []).map((punctuator) => ({ punctuator, next: 0 }));
+    this.#ctx = {
+      processor: processor.name,
+      partition: settings.partition,
+      store,
+      logger: settings.logger,
+      now: settings.clock,
+      send: (topic, key, value, partition) => {
+        this.#outbox.push(partition === undefined ? { topic, key, value } : { topic, key, value, partition });
+      },
+      requestCheckpoint: () => {
+        this.#checkpointAsked = true;
+      },
+      exclusive: (work) =>
+        this.#run("process", false, async () => {
+          await work();
+          return true;
+        }),
+    };
+  }
+
+  get status(): TaskStatus {
+    return this.#status;
+  }
+
+  get failure(): TaskError | undefined {
+    return this.#failure;
+  }
+
+  /** The store as the processor sees it (for the test driver). */
+  get store(): StateStore<S> {
+    return this.#ctx.store;
+  }
+
+  /** Next offset to process of `topic`; undefined before the first batch when nothing was committed. */
+  position(topic: string): bigint | undefined {
+    return this.#position.get(topic);
+  }
+
+  committed(topic: string): bigint | undefined {
+    return this.#committed.get(topic);
+  }
+
+  /** When tick() has something to do: a punctuation or the checkpoint interval. */
+  nextDue(): number {
+    if (this.#status !== "open" || this.#closing) return Number.POSITIVE_INFINITY;
+    let due = this.#lastCheckpoint + this.#settings.checkpointMs;
+    for (const p of this.#punctuations) due = Math.min(due, p.next);
+    return due;
+  }
+
+  /**
+   * Takes over the partition: the store from the changelog's entries (the last per key, tombstones already
+   * removed) and the group's committed offsets, where reading resumes. Then the processor's init.
+   */
+  open(restored: Iterable<[string, Buffer]>, committed: ReadonlyMap<string, bigint>): Promise<void> {
+    return this.#lock(async () => {
+      if (this.#status !== "new") throw new Error(`partition ${this.partition} opened twice`);
+      try {
+        const codec = this.#processor.state;
+        if (codec && this.#memory)
+          for (const [key, bytes] of restored) this.#memory.restore(key, codec.decode(bytes, key));
+        for (const topic of Object.keys(this.#processor.topics)) {
+          const offset = committed.get(topic);
+          if (offset === undefined || offset < 0n) continue;
+          this.#position.set(topic, offset);
+          this.#committed.set(topic, offset);
+        }
+        const now = this.#settings.clock();
+        this.#lastCheckpoint = now;
+        for (const p of this.#punctuations) p.next = now + p.punctuator.intervalMs;
+        this.#status = "open";
+        this.#initialised = true;
+        await this.#processor.init?.(this.#ctx);
+      } catch (err) {
+        this.#fail("open", err);
+      }
+    });
+  }
+
+  /**
+   * Decodes, dead-letters and processes a batch, skipping messages before the position (delivered again after a
+   * rejoin or a seek). Resolves false when the task is closed: the batch was not taken.
+   */
+  handle(batch: RawBatch): Promise<boolean> {
+    return this.#run("process", false, async () => {
+      const expected = this.#processor.topics[batch.topic];
+      if (expected === undefined) return true;
+      const position = this.#position.get(batch.topic);
+      const fresh =
+        position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
+      const [first] = fresh;
+      if (first !== undefined) {
+        const { records, deadLetters } = decodeInput(batch.topic, this.partition, expected, fresh, (r) =>
+          this.#processor.refuse?.(r),
+        );
+        const store = schemaStore();
+        for (const { letter } of deadLetters)
+          this.#outbox.push({
+            topic: this.#settings.deadLetterTopic,
+            key: letter.key,
+            value: store.encode("DeadLetter", letter),
+          });
+        recordsProcessed.inc({ processor: this.#processor.name }, records.length);
+        if (deadLetters.length > 0) deadLettered.inc({ processor: this.#processor.name }, deadLetters.length);
+        await this.#processor.process(this.#ctx, records, {
+          topic: batch.topic,
+          partition: this.partition,
+          firstOffset: BigInt(first.offset),
+          lastOffset: batch.lastOffset,
+          caughtUp: batch.caughtUp,
+          deadLetters,
+        });
+      }
+      const next = batch.lastOffset + 1n;
+      if (position === undefined || next > position) this.#position.set(batch.topic, next);
+      return true;
+    });
+  }
+
+  /**
+   * A fetched batch held nothing but commit markers or aborted records (kafkajs hands over no messages): if it
+   * starts at the position, the position moves past it, so that the committed offset is the partition's end.
+   */
+  skipEmpty(topic: string, firstOffset: bigint, lastOffset: bigint): Promise<void> {
+    return this.#run("process", undefined, async () => {
+      if (this.#position.get(topic) === firstOffset && lastOffset >= firstOffset)
+        this.#position.set(topic, lastOffset + 1n);
+    });
+  }
+
+  /** Fires the punctuators due at `now`, then checkpoints if the interval has passed. */
+  tick(now: number = this.#settings.clock()): Promise<void> {
+    return this.#run(
+      "punctuate",
+      undefined,
+      async () => {
+        for (const p of this.#punctuations) {
+          if (p.next > now) continue;
+          // Missed intervals are skipped, not caught up: a timer fires once however late it is.
+          while (p.next <= now) p.next += p.punctuator.intervalMs;
+          await p.punctuator.punctuate(this.#ctx, now);
+        }
+      },
+      now,
+    );
+  }
+
+  /** A checkpoint now, whatever the interval. Resolves whether anything was written. */
+  checkpoint(): Promise<boolean> {
+    return this.#run("checkpoint", false, async () => false, undefined, true);
+  }
+
+  /**
+   * Releases the partition. `clean`: checkpoint first (revoke, shutdown); otherwise drop the memory unwritten
+   * (a failure, fencing, a crash). The processor's close runs either way. Rejects if the final checkpoint failed,
+   * after closing.
+   */
+  close(clean: boolean): Promise<void> {
+    const wasClosing = this.#closing;
+    this.#closing = true;
+    return this.#lock(async () => {
+      if (this.#status === "closed") return;
+      let error: unknown;
+      if (clean && !wasClosing && this.#status === "open" && !this.#failure) {
+        try {
+          await this.#checkpointNow(this.#settings.clock());
+        } catch (err) {
+          error = err;
+        }
+      }
+      this.#status = "closed";
+      if (this.#initialised)
+        try {
+          await this.#processor.close?.(this.#ctx);
+        } catch (err) {
+          this.#settings.logger.warn({ err }, "processor close failed");
+        }
+      if (error !== undefined) throw error;
+    });
+  }
+
+  /**
+   * Runs `work` under the lock if the task is open; a failure fails the task. Afterwards a checkpoint if one is
+   * due (or `force`).
+   */
+  #run<T>(stage: TaskStage, skipped: T, work: () => Promise<T>, now?: number, force = false): Promise<T> {
+    return this.#lock(async () => {
+      if (this.#failure) throw this.#failure;
+      if (this.#status !== "open" || this.#closing) return skipped;
+      let result: T;
+      try {
+        result = await work();
+      } catch (err) {
+        this.#fail(stage, err);
+      }
+      const at = now ?? this.#settings.clock();
+      if (force || this.#checkpointAsked || at - this.#lastCheckpoint >= this.#settings.checkpointMs) {
+        try {
+          const wrote = await this.#checkpointNow(at);
+          if (force) result = wrote as T;
+        } catch (err) {
+          this.#fail("checkpoint", err);
+        }
+      }
+      return result;
+    });
+  }
+
+  #fail(stage: TaskStage, err: unknown): never {
+    const error = err instanceof TaskError ? err : new TaskError(this.partition, stage, err);
+    if (!this.#failure) {
+      this.#failure = error;
+      this.#status = "failed";
+      this.#settings.onFailure?.(error);
+    }
+    throw error;
+  }
+
+  /** One transaction: dirty state, queued records, input offsets; the processor's flush inside it. */
+  async #checkpointNow(now: number): Promise<boolean> {
+    const name = this.#processor.name;
+    const end = checkpointSeconds.startTimer({ processor: name });
+    const flush = async () => {
+      await this.#processor.flush?.(this.#ctx);
+    };
+    const codec = this.#processor.state;
+    const records: OutRecord[] = [];
+    if (codec && this.#memory)
+      for (const [key, value] of this.#memory.dirty())
+        records.push({
+          topic: this.#settings.changelog,
+          key,
+          value: value === undefined ? null : codec.encode(value),
+          partition: this.partition,
+        });
+    const changed = records.length;
+    const outbox = this.#outbox;
+    this.#outbox = [];
+    records.push(...outbox);
+    const offsets: { topic: string; offset: bigint }[] = [];
+    for (const topic of Object.keys(this.#processor.topics)) {
+      const position = this.#position.get(topic);
+      if (position === undefined) continue;
+      const held = this.#processor.held?.(this.#ctx, topic);
+      const offset = held !== undefined && held < position ? held : position;
+      if (this.#committed.get(topic) !== offset) offsets.push({ topic, offset });
+    }
+    this.#checkpointAsked = false;
+    this.#lastCheckpoint = now;
+    if (records.length === 0 && offsets.length === 0) {
+      await flush();
+      return false;
+    }
+    await this.#settings.sink.commit({ partition: this.partition, records, offsets }, flush);
+    this.#memory?.clean();
+    for (const { topic, offset } of offsets) this.#committed.set(topic, offset);
+    checkpoints.inc({ processor: name });
+    if (changed > 0) changelogWrites.inc({ processor: name }, changed);
+    end();
+    return true;
+  }
+}
