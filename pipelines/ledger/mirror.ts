@@ -4,7 +4,7 @@ import type { RegistryCache } from "./registry-cache.ts";
 
 export async function writeDeviceMirror(
   sender: Sender,
-  registry: RegistryCache,
+  registry: Pick<RegistryCache, "devices">,
   ids: string[],
 ): Promise<void> {
   for (const id of ids) {

@@ -44,11 +44,13 @@ interface PartitionMemory {
   seen: Map<string, number>;
 }
 
-interface LedgerDeps {
+export interface LedgerDeps {
   config: Config;
   logger: Logger;
-  registry: RegistryCache;
-  recalculator: Recalculator;
+  registry: Pick<RegistryCache, "settingsFor" | "devices" | "versions">;
+  recalculator: Pick<Recalculator, "request" | "tap" | "forget">;
+  /** A partition's own ILP sender (a test passes one that records). */
+  openSender: () => Promise<Sender>;
   /** Devices whose registry entry changed: mirrored into QuestDB's `devices` by the next batch of any partition. */
   mirror: Set<string>;
 }
@@ -65,7 +67,14 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   await registry.load();
   await registry.follow(config.postgres.url);
   const recalculator = new Recalculator(config, logger, registry, questdb);
-  const processor = ledgerProcessor({ config, logger, registry, recalculator, mirror });
+  const processor = ledgerProcessor({
+    config,
+    logger,
+    registry,
+    recalculator,
+    mirror,
+    openSender: () => questdbSender(config),
+  });
   const runtime = await startRuntime(config, logger, processor, {
     groupId: config.ledger.groupId,
     consumer: { maxBytes: 8 * 1024 * 1024 },
@@ -123,7 +132,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
     async init(ctx) {
       const now = ctx.now();
       // Restored devices count as just seen, so that a suspect of one that stays silent is written in time.
-      memory.set(ctx.partition, { sender: await questdbSender(config), seen: new Map() });
+      memory.set(ctx.partition, { sender: await deps.openSender(), seen: new Map() });
       for (const key of ctx.store.keys()) mem(ctx).seen.set(key, now);
     },
 

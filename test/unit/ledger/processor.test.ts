@@ -1,0 +1,154 @@
+// The ledger processor on the runtime's test driver (no broker, no QuestDB): its rows, checkpoints, held offsets
+// and restores, against the batch.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Sender } from "@questdb/nodejs-client";
+import fc from "fast-check";
+import { loadConfig } from "../../../deploy/config.ts";
+import { computeDevice } from "../../../pipelines/core/batch.ts";
+import type { Reading } from "../../../pipelines/core/reading.ts";
+import type { DeviceSettings } from "../../../pipelines/core/settings.ts";
+import { ledgerProcessor } from "../../../pipelines/ledger/processor.ts";
+import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
+import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { schemaStore } from "../../../schemas/codec/schema-store.ts";
+import { arrivalsArb, settingsArb } from "../core/arbitraries.ts";
+
+const L = 120_000;
+const config = {
+  ...loadConfig(),
+  ledger: { ...loadConfig().ledger, allowedLatenessMs: L, silentFlushMs: 600_000 },
+};
+
+/** A sender that keeps the last value of every row, as QuestDB's DEDUP UPSERT KEYS do. */
+class RecordingSender {
+  readonly tables = new Map<string, Map<string, Record<string, unknown>>>();
+  #row: Record<string, unknown> = {};
+  #table = "";
+  table(name: string) {
+    this.#table = name;
+    this.#row = {};
+    return this;
+  }
+  #set(name: string, value: unknown) {
+    this.#row[name] = value;
+    return this;
+  }
+  symbol = (n: string, v: unknown) => this.#set(n, v);
+  stringColumn = (n: string, v: unknown) => this.#set(n, v);
+  floatColumn = (n: string, v: unknown) => this.#set(n, v);
+  intColumn = (n: string, v: unknown) => this.#set(n, v);
+  booleanColumn = (n: string, v: unknown) => this.#set(n, v);
+  timestampColumn = (n: string, v: unknown) => this.#set(n, v);
+  async at(ts: bigint) {
+    const rows = this.tables.get(this.#table) ?? new Map();
+    this.tables.set(this.#table, rows);
+    rows.set(`${this.#row.device_id}|${ts}`, { ...this.#row, ts: Number(ts / 1000n) });
+  }
+  async flush() {}
+  reset() {}
+  async close() {}
+}
+
+function driverFor(s: DeviceSettings) {
+  const sender = new RecordingSender();
+  const processor = ledgerProcessor({
+    config,
+    logger: undefined as never,
+    registry: { settingsFor: () => s, devices: new Map(), versions: [] },
+    recalculator: { request() {}, tap() {}, forget() {} },
+    mirror: new Set(),
+    openSender: async () => sender as unknown as Sender,
+  });
+  return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
+}
+
+const encode = (r: Reading) =>
+  schemaStore().encode("TelemetryReading", {
+    device_id: r.device_id,
+    ts: r.ts,
+    ts_source: "device",
+    energy_wh_total: r.energy_wh_total,
+    power_w: null,
+    boot_id: r.boot_id ?? null,
+    seq: null,
+    switch_state: null,
+    voltage_v: null,
+    current_a: null,
+    source: "test",
+    received_at: r.ts,
+  });
+
+const round = (x: unknown) => Math.round(Number(x) * 1e6) / 1e6;
+
+function hourly(sender: RecordingSender) {
+  return [...(sender.tables.get("energy_hourly")?.values() ?? [])]
+    .filter((r) => r.confidence !== undefined)
+    .map((r) => `${r.ts} ${round(r.energy_wh)} ${r.readings}`)
+    .sort();
+}
+
+function batchHourly(readings: Reading[], s: DeviceSettings) {
+  return computeDevice(readings, s)
+    .hourly.map((h) => `${h.hour_start} ${round(h.energy_wh)} ${h.readings}`)
+    .sort();
+}
+
+test("on the runtime, with crashes at any batch, the ledger's rows end equal to the batch", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      settingsArb,
+      arrivalsArb(L),
+      fc.array(fc.nat({ max: 40 }), { maxLength: 3 }),
+      async (s, arrivals, crashes) => {
+        const { sender, driver } = driverFor(s);
+        await driver.start();
+        for (const [i, r] of arrivals.entries()) {
+          await driver.pipe(TOPICS.telemetry, 0, [{ key: r.device_id, value: encode(r), timestamp: r.ts }]);
+          if (i % 4 === 3) await driver.advance(1000);
+          if (crashes.includes(i)) await driver.crash(0);
+        }
+        // The silent-device wait releases what is held and writes the last suspect, as the batch ends.
+        await driver.advance(601_000);
+        await driver.advance(1000);
+        assert.deepEqual(driver.failures, []);
+        assert.deepEqual(hourly(sender), batchHourly(arrivals, s));
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+test("no offset past a reading held in the reorder buffer is committed; a restore reads it again", async () => {
+  const s = { ...(await fc.sample(settingsArb, 1))[0], max_power_w: null } as DeviceSettings;
+  const { sender, driver } = driverFor(s);
+  await driver.start();
+  const t0 = Date.parse("2025-01-01T00:00:00Z");
+  const readings = [0, 1, 2, 3].map((i) => ({
+    device_id: "d",
+    ts: t0 + i * 60_000,
+    energy_wh_total: 100 + i * 10,
+  }));
+  await driver.pipe(
+    TOPICS.telemetry,
+    0,
+    readings.map((r) => ({ key: "d", value: encode(r) })),
+  );
+  await driver.checkpoint(0);
+  // With two minutes of lateness only the first reading is released: offsets 1 to 3 are held.
+  assert.equal(driver.committed(TOPICS.telemetry, 0), 1n);
+  const [saved] = driver
+    .changelog(0)
+    .filter((c) => c.key === "d")
+    .slice(-1);
+  assert.deepEqual([...(saved?.value?.restoring ?? [])].sort(), [1n, 2n, 3n]);
+  await driver.crash(0);
+  await driver.advance(601_000);
+  await driver.advance(1000);
+  assert.deepEqual(hourly(sender), batchHourly(readings, s));
+  assert.equal(
+    driver.committed(TOPICS.telemetry, 0),
+    4n,
+    "released by the silent-device wait, then committed",
+  );
+});
