@@ -7,8 +7,8 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
 import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
-import { type Config, loadConfig } from "../deploy/config.ts";
-import { createLogger } from "../deploy/logger.ts";
+import { type Config, loadConfig } from "../ground/config.ts";
+import { createLogger } from "../ground/logger.ts";
 import { authenticate, rateLimit } from "./auth/middleware.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
 import { BackgroundJobs } from "./background.ts";
@@ -38,7 +38,11 @@ import { systemRoutes } from "./routes/systems.ts";
 import { LiveMonitor } from "./ws/monitor.ts";
 import { monitoringRoutes } from "./ws/routes.ts";
 
-const VERSION: string = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")).version;
+/** The package's version, read from package.json when the routes are first listed (never at import). */
+let version: string | undefined;
+const packageVersion = (): string =>
+  (version ??= JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8"))
+    .version as string);
 const MAX_BODY_BYTES = 1024 * 1024;
 const PUBLIC_PATHS = new Set(["/health"]);
 /** WATTLINE_API_CACHE_TTL_MS's default, for apps made without a configuration (tests, benchmarks). */
@@ -81,7 +85,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ),
     ...apiKeyRoutes(db),
   ];
-  routes.push(...metaRoutes(() => routes, VERSION));
+  routes.push(...metaRoutes(() => routes, packageVersion()));
   return routes;
 }
 

@@ -2,7 +2,7 @@
 // progress merged into its summary while it runs (at most once a second), the outcome at the end. Each process runs
 // its own jobs; stopping the process marks its running jobs failed, so that no row says "running" for ever.
 import type pg from "pg";
-import type { Logger } from "../deploy/logger.ts";
+import type { Logger } from "../ground/logger.ts";
 import { row } from "./db.ts";
 
 const PROGRESS_EVERY_MS = 1000;

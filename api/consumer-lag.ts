@@ -1,7 +1,7 @@
 // How far a consumer group is behind a topic: per partition, the log end offset minus the group's committed offset.
 // A partition the group has not committed on counts from the log start (everything retained is still to read).
 // A group that has committed nothing at all (not started yet, or unknown) has no lag to report: null.
-import type { Kafka } from "kafkajs";
+import type { Kafka } from "../ground/kafka.ts";
 
 export interface PartitionLag {
   partition: number;

@@ -1,8 +1,8 @@
 // What the app needs from outside. Only the health dependencies are required, so that tests (and /health's
 // own test) build an app from pools alone; the rest falls back to defaults that suit a local run.
 import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
-import type { Config } from "../deploy/config.ts";
-import type { Logger } from "../deploy/logger.ts";
+import type { Config } from "../ground/config.ts";
+import type { Logger } from "../ground/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
 import type { BackgroundJobs } from "./background.ts";
 import type { Dependencies } from "./health.ts";

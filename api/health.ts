@@ -1,6 +1,7 @@
 // Liveness of every dependency, each probe bounded so that /health answers quickly even when one is down.
-import type { Kafka } from "kafkajs";
+
 import type pg from "pg";
+import type { Kafka } from "../ground/kafka.ts";
 
 export interface Dependencies {
   kafka: Kafka;

@@ -3,8 +3,8 @@
 import type { MiddlewareHandler } from "hono";
 import { routePath } from "hono/route";
 import { Counter, Histogram } from "prom-client";
-import type { Logger } from "../deploy/logger.ts";
-import { registry } from "../deploy/metrics.ts";
+import type { Logger } from "../ground/logger.ts";
+import { registry } from "../ground/metrics.ts";
 
 const requests = new Counter({
   name: "wattline_api_requests_total",

@@ -62,15 +62,15 @@ const runEnv = {
 Object.assign(process.env, runEnv);
 
 const mqtt = (await import("mqtt")).default;
-const { loadConfig } = await import("../deploy/config.ts");
-const { createKafka } = await import("../pipelines/runtime/kafka.ts");
-const { postgresPool } = await import("../pipelines/runtime/postgres.ts");
-const { questdbPool } = await import("../pipelines/runtime/questdb.ts");
-const { createTopicsReady, ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
-const { LEDGER_CHANGELOG } = await import("../pipelines/ledger/changelog.ts");
+const { loadConfig } = await import("../ground/config.ts");
+const { createKafka } = await import("../ground/kafka.ts");
+const { postgresPool } = await import("../ground/postgres.ts");
+const { questdbPool } = await import("../ground/questdb.ts");
+const { createTopicsReady, ensureTopics, TOPICS } = await import("../ground/topics.ts");
+const { ledgerChangelog } = await import("../pipelines/ledger/changelog.ts");
 const { migrate } = await import("../schemas/postgres/migrate.ts");
 const { createApiKey } = await import("../api/auth/keys.ts");
-const { createLogger } = await import("../deploy/logger.ts");
+const { createLogger } = await import("../ground/logger.ts");
 const { Fleet } = await import("./e2e/fleet.ts");
 const { Publisher } = await import("./e2e/publisher.ts");
 const { launch, stop, wattline } = await import("./e2e/processes.ts");
@@ -270,7 +270,7 @@ async function apiUp(base: string): Promise<void> {
 }
 
 async function system(ceiling: number): Promise<PhaseResult> {
-  await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
+  await ensureTopics(admin, config, [ledgerChangelog()]);
   const filter = `e2e${run}/+/telemetry`;
   await session(config.mqtt.clientId, filter);
   const { systems, key, keyId } = await registerFleet();
@@ -304,7 +304,7 @@ async function system(ceiling: number): Promise<PhaseResult> {
     clients?.close();
     await stop(children);
     await forget(config.mqtt.clientId);
-    await admin.deleteTopics({ topics: [...Object.values(TOPICS), LEDGER_CHANGELOG] }).catch(() => {});
+    await admin.deleteTopics({ topics: [...Object.values(TOPICS), ledgerChangelog()] }).catch(() => {});
     await admin.deleteGroups([config.ledger.groupId, config.processors.status.groupId]).catch(() => {});
     await postgres.query("DELETE FROM api_keys WHERE id = $1", [keyId]);
     await postgres.query("DELETE FROM sites WHERE id = $1", [site]);

@@ -19,12 +19,12 @@ writeFileSync(
 );
 process.env.WATTLINE_MQTT_ROUTES_FILE = routesFile;
 
-const { loadConfig } = await import("../deploy/config.ts");
-const { createLogger } = await import("../deploy/logger.ts");
+const { loadConfig } = await import("../ground/config.ts");
+const { createLogger } = await import("../ground/logger.ts");
 const { startMqttConnector } = await import("../connectors/mqtt/connector.ts");
-const { createKafka } = await import("../pipelines/runtime/kafka.ts");
+const { createKafka } = await import("../ground/kafka.ts");
 const { BatchProducer } = await import("../pipelines/runtime/batch-producer.ts");
-const { createTopicsReady, ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
+const { createTopicsReady, ensureTopics, TOPICS } = await import("../ground/topics.ts");
 
 const config = loadConfig();
 const logger = createLogger("bench", "warn");

@@ -8,10 +8,10 @@ const PER_DEVICE = 1440;
 const run = randomBytes(3).toString("hex");
 process.env.WATTLINE_TOPIC_PREFIX = `bench-${run}.`;
 
-const { loadConfig } = await import("../deploy/config.ts");
-const { createKafka } = await import("../pipelines/runtime/kafka.ts");
+const { loadConfig } = await import("../ground/config.ts");
+const { createKafka } = await import("../ground/kafka.ts");
 const { readTopic } = await import("../pipelines/runtime/read-topic.ts");
-const { ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
+const { ensureTopics, TOPICS } = await import("../ground/topics.ts");
 const { replayRange } = await import("../pipelines/ledger/replay.ts");
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 

@@ -9,13 +9,13 @@ const run = randomBytes(3).toString("hex");
 process.env.WATTLINE_TOPIC_PREFIX = `bench-${run}.`;
 process.env.WATTLINE_LEDGER_GROUP = `bench-${run}-ledger`;
 
-const { loadConfig } = await import("../deploy/config.ts");
-const { createLogger } = await import("../deploy/logger.ts");
-const { createKafka } = await import("../pipelines/runtime/kafka.ts");
-const { questdbSender } = await import("../pipelines/runtime/questdb.ts");
-const { ensureTopics, TOPICS } = await import("../pipelines/runtime/topics.ts");
+const { loadConfig } = await import("../ground/config.ts");
+const { createLogger } = await import("../ground/logger.ts");
+const { createKafka } = await import("../ground/kafka.ts");
+const { questdbSender } = await import("../ground/questdb.ts");
+const { ensureTopics, TOPICS } = await import("../ground/topics.ts");
 const { startLedgerProcessor } = await import("../pipelines/ledger/processor.ts");
-const { LEDGER_CHANGELOG } = await import("../pipelines/ledger/changelog.ts");
+const LEDGER_CHANGELOG = (await import("../pipelines/ledger/changelog.ts")).ledgerChangelog();
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 
 const config = loadConfig();

@@ -1,7 +1,7 @@
 // The `wattline` command. Each action imports its module lazily so that a command loads only the clients it uses.
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { ConfigError } from "../deploy/config.ts";
+import { ConfigError } from "../ground/config.ts";
 
 const program = new Command("wattline")
   .description("Energy telemetry: MQTT and HopeCloud in, Kafka (Avro) through, an exact energy ledger out.")

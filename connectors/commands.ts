@@ -1,8 +1,8 @@
 // `wattline connect mqtt|file`: the connector processes.
-import { loadConfig } from "../deploy/config.ts";
-import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
-import { createLogger } from "../deploy/logger.ts";
-import { serveMetrics } from "../deploy/metrics.ts";
+import { loadConfig } from "../ground/config.ts";
+import { installShutdown, onShutdown } from "../ground/lifecycle.ts";
+import { createLogger } from "../ground/logger.ts";
+import { serveMetrics } from "../ground/metrics.ts";
 
 export async function connectMqtt(): Promise<void> {
   const config = loadConfig();

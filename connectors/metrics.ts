@@ -1,6 +1,6 @@
 // What every connector counts: messages in, records out and dead letters per route, and produce latency.
 import { Counter, Histogram } from "prom-client";
-import { registry } from "../deploy/metrics.ts";
+import { registry } from "../ground/metrics.ts";
 
 export const messagesIn = new Counter({
   name: "wattline_connector_messages_in_total",

@@ -6,8 +6,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
-import { postgresPool } from "../pipelines/runtime/postgres.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig } from "../ground/config.ts";
+import { postgresPool } from "../ground/postgres.ts";
 import { registerFleet } from "./register-fleet.ts";
 import { up } from "./stack/commands.ts";
 

@@ -1,18 +1,18 @@
 // The stream processors as processes: each one a Processor on the processor runtime (runtime/runtime.ts), in a
 // Kafka consumer group (instances with the same group id share the partitions), with the clients it writes to.
 // `wattline process status|charging` runs one.
-import { type Config, loadConfig } from "../deploy/config.ts";
-import { installShutdown, onShutdown } from "../deploy/lifecycle.ts";
-import { createLogger, type Logger } from "../deploy/logger.ts";
-import { serveMetrics } from "../deploy/metrics.ts";
+import { type Config, loadConfig } from "../ground/config.ts";
+import { createKafka } from "../ground/kafka.ts";
+import { installShutdown, onShutdown } from "../ground/lifecycle.ts";
+import { createLogger, type Logger } from "../ground/logger.ts";
+import { serveMetrics } from "../ground/metrics.ts";
+import { postgresPool } from "../ground/postgres.ts";
+import { questdbPool, questdbSender } from "../ground/questdb.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
+import { ensureHistoryTable } from "../schemas/questdb/status-history.ts";
 import { chargingProcessor } from "./charging/processor.ts";
-import { createKafka } from "./runtime/kafka.ts";
 import { every } from "./runtime/periodic.ts";
-import { postgresPool } from "./runtime/postgres.ts";
-import { questdbPool, questdbSender } from "./runtime/questdb.ts";
 import { startRuntime } from "./runtime/runtime.ts";
-import { ensureHistoryTable } from "./status/history.ts";
 import { statusProcessor } from "./status/processor.ts";
 
 export interface RunningProcessor {

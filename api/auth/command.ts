@@ -1,8 +1,8 @@
 // `wattline apikey create|list|revoke`: credentials managed from the machine, which is how the first admin key
 // comes to exist. `create` prints the key alone on stdout (for `KEY=$(wattline apikey create …)`), the rest on stderr.
-import { loadConfig } from "../../deploy/config.ts";
-import { createLogger } from "../../deploy/logger.ts";
-import { postgresPool } from "../../pipelines/runtime/postgres.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
 import { type ApiKey, createApiKey, listApiKeys, revokeApiKey } from "./keys.ts";
 import type { Role } from "./roles.ts";

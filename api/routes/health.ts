@@ -3,7 +3,7 @@
 // source could not be asked.
 import type pg from "pg";
 import { z } from "zod";
-import { TOPICS } from "../../pipelines/runtime/topics.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { consumerLag } from "../consumer-lag.ts";
 import { rows } from "../db.ts";
 import type { ApiDependencies } from "../deps.ts";

@@ -5,7 +5,7 @@ import type pg from "pg";
 import { z } from "zod";
 import type { HopeCloudClient } from "../../connectors/hopecloud/client/client.ts";
 import { syncCommunicationModules } from "../../connectors/hopecloud/sync/one-shot.ts";
-import { ConfigError } from "../../deploy/config.ts";
+import { ConfigError } from "../../ground/config.ts";
 import { ApiError } from "../errors.ts";
 import { defineRoute } from "../openapi/route.ts";
 import { RegistryKey, Timestamp } from "../schemas.ts";

@@ -2,7 +2,7 @@
 // of any job run. The replay itself is pipelines/ledger/replay.ts, the same code as `wattline replay`.
 import type pg from "pg";
 import { z } from "zod";
-import type { Config } from "../../deploy/config.ts";
+import type { Config } from "../../ground/config.ts";
 import {
   checkReplayOptions,
   ReplayInputError,

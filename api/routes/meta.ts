@@ -1,7 +1,7 @@
 // The API describing itself (/openapi.json, /docs) and Prometheus metrics (/metrics, admin only: metric labels
 // name routes and volumes, which is more than a viewer needs; a local Prometheus may scrape the loopback metrics
 // port without a key instead).
-import { registry } from "../../deploy/metrics.ts";
+import { registry } from "../../ground/metrics.ts";
 import { docsPage } from "../openapi/docs-page.ts";
 import { openApiDocument } from "../openapi/document.ts";
 import { type AnyRoute, defineRoute } from "../openapi/route.ts";

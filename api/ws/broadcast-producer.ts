@@ -1,10 +1,9 @@
 // Publishes admins' broadcasts to monitoring.broadcasts.v1, where every API instance's feed reads them (this one's
 // too: it delivers to its own clients only what it reads back, so each client gets a broadcast once). Connects on
 // the first broadcast, so that an API started while Kafka is away still serves everything else.
-import type { Kafka } from "kafkajs";
-import type { Config } from "../../deploy/config.ts";
-import type { Producer } from "../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
+import type { Config } from "../../ground/config.ts";
+import type { Kafka, Producer } from "../../ground/kafka.ts";
+import { ensureTopics, TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { MonitoringBroadcast } from "../../schemas/generated/types.ts";
 

@@ -3,9 +3,9 @@
 // the topic): a bad one is skipped with a log, never passed on and never fatal to the feed.
 import { randomUUID } from "node:crypto";
 import { z } from "zod";
-import type { Logger } from "../../deploy/logger.ts";
+import type { KafkaMessage } from "../../ground/kafka.ts";
+import type { Logger } from "../../ground/logger.ts";
 import { decodeBatch } from "../../pipelines/runtime/consumed.ts";
-import type { KafkaMessage } from "../../pipelines/runtime/kafka.ts";
 import type { MonitoringBroadcast } from "../../schemas/generated/types.ts";
 
 const MAX_BROADCAST_BYTES = 16 * 1024;

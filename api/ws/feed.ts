@@ -2,11 +2,12 @@
 // instance sees every record and can serve every system) reading telemetry, status transitions and admins'
 // broadcasts from the latest offset. Nothing is committed: a restarted process starts again at the end, and its
 // group is deleted on stop.
-import type { Kafka } from "kafkajs";
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+
+import type { Config } from "../../ground/config.ts";
+import type { Kafka } from "../../ground/kafka.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { ensureTopics, TOPICS } from "../../ground/topics.ts";
 import { decodeBatch } from "../../pipelines/runtime/consumed.ts";
-import { ensureTopics, TOPICS } from "../../pipelines/runtime/topics.ts";
 import type { DeviceStatus, TelemetryReading } from "../../schemas/generated/types.ts";
 import { type ClientBroadcast, decodeBroadcasts } from "./broadcast.ts";
 

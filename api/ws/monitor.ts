@@ -3,7 +3,7 @@
 // system at each refresh (for the figures only the ledger computes: energy, savings, the chart), admins' broadcasts
 // read back from Kafka, and the keepalive.
 import type pg from "pg";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 import type { DeviceStatus, TelemetryReading } from "../../schemas/generated/types.ts";
 import type { ClientBroadcast } from "./broadcast.ts";
 import type { FeedHandlers, LiveFeed } from "./feed.ts";

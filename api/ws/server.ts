@@ -3,11 +3,11 @@
 // admins' broadcasts; one stop for all.
 // The feed starts in the background and retries, so that the API serves everything else while Kafka is away.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Kafka } from "kafkajs";
 import type pg from "pg";
 import { WebSocketServer } from "ws";
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Config } from "../../ground/config.ts";
+import type { Kafka } from "../../ground/kafka.ts";
+import type { Logger } from "../../ground/logger.ts";
 import { WS_PROTOCOL } from "../auth/credential.ts";
 import { BroadcastProducer } from "./broadcast-producer.ts";
 import { type LiveFeed, startFeed } from "./feed.ts";

@@ -4,10 +4,10 @@
 // flushed and committed per batch; it also keeps publish→stored latencies, sent to the parent on request.
 // Settings come from the environment the parent gives: BENCH_BARE_{FILTER,CLIENT,TOPIC,GROUP,TABLE}.
 import mqtt from "mqtt";
-import { loadConfig } from "../../deploy/config.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createKafka } from "../../ground/kafka.ts";
+import { questdbSender } from "../../ground/questdb.ts";
 import { BatchProducer } from "../../pipelines/runtime/batch-producer.ts";
-import { createKafka } from "../../pipelines/runtime/kafka.ts";
-import { questdbSender } from "../../pipelines/runtime/questdb.ts";
 import { Histogram } from "./histogram.ts";
 
 const env = (name: string) => {

@@ -3,9 +3,9 @@
 import { createReadStream, statSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { SingleBar } from "cli-progress";
-import type { Config } from "../../deploy/config.ts";
+import type { Config } from "../../ground/config.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
-import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, recordsOut } from "../metrics.ts";
 import { loadRoutes } from "../mqtt/routes.ts";

@@ -2,8 +2,8 @@
 // (`{"device_id", "ts", "energy_wh_total", …}`, the batch input format) or an MQTT capture
 // (`{"topic", "payload"}`, as `wattline simulate --stdout` prints), which goes through the MQTT routing table.
 import { z } from "zod";
+import { TOPICS } from "../../ground/topics.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../../pipelines/core/ts-range.ts";
-import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { builders } from "../mqtt/payloads.ts";
 import type { Route } from "../mqtt/routes.ts";
 import { type Limits, type Translation, translate } from "../mqtt/translate.ts";

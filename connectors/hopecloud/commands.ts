@@ -1,10 +1,10 @@
 // The `wattline` commands of the HopeCloud connector: connect (poll → Kafka), process (Kafka → Postgres), and
 // sync (the one-shot fetch → Postgres). `hopecloud simulate` lives with the simulator.
 import { pino } from "pino";
-import { type Config, loadConfig } from "../../deploy/config.ts";
-import { installShutdown, onShutdown } from "../../deploy/lifecycle.ts";
-import { createLogger, type Logger } from "../../deploy/logger.ts";
-import { postgresPool } from "../../pipelines/runtime/postgres.ts";
+import { type Config, loadConfig } from "../../ground/config.ts";
+import { installShutdown, onShutdown } from "../../ground/lifecycle.ts";
+import { createLogger, type Logger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
 import { hopecloudClient } from "./client/from-config.ts";
 

@@ -2,10 +2,10 @@
 // the dead-letter topic. A message is acknowledged to the broker only after Kafka acknowledged its record, so a
 // connector that dies in between loses nothing: the broker redelivers, and the ledger drops the duplicate.
 import mqtt, { type MqttClient } from "mqtt";
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Config } from "../../ground/config.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
-import { TOPICS } from "../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, produceLatency, recordsOut } from "../metrics.ts";
 import { deferPubacks } from "./deferred-acks.ts";

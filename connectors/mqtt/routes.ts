@@ -2,7 +2,7 @@
 // from a JSON file (WATTLINE_MQTT_ROUTES_FILE), so a new device family needs configuration, not code.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { TOPICS } from "../../pipelines/runtime/topics.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
 import type { RouteKind } from "./payloads.ts";
 import { compileTopicPattern, type TopicPattern } from "./topic-pattern.ts";

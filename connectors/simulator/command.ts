@@ -2,9 +2,9 @@
 // ends or a signal arrives; then each device says offline and the connections close.
 import { writeFileSync } from "node:fs";
 import { pino } from "pino";
-import { loadConfig } from "../../deploy/config.ts";
-import { installShutdown, onShutdown } from "../../deploy/lifecycle.ts";
-import { createLogger, type Logger } from "../../deploy/logger.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { installShutdown, onShutdown } from "../../ground/lifecycle.ts";
+import { createLogger, type Logger } from "../../ground/logger.ts";
 import { FleetEngine } from "./engine.ts";
 import type { DeviceKind } from "./fleet.ts";
 import { manifest } from "./manifest.ts";

@@ -1,10 +1,8 @@
 // The fault injector: decides, per reading, whether something goes wrong and what, and applies what happens to
 // the reading or its delivery. Counter resets and reboots change the device itself; the device model applies those.
+import { FAULT_KINDS, type FaultKind } from "./fault-kinds.ts";
 import type { TelemetryPayload } from "./messages.ts";
 import { chance, integer, type Rng } from "./rng.ts";
-
-export const FAULT_KINDS = ["reset", "reboot", "dip", "glitch", "gap", "duplicate", "out_of_order"] as const;
-export type FaultKind = (typeof FAULT_KINDS)[number];
 
 /** Probability per reading of each fault. */
 export type FaultRates = Record<FaultKind, number>;

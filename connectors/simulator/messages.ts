@@ -1,6 +1,6 @@
 // What the devices publish: topics (AutoVolt's `autovolt/<device>/…` and the charging stations'
 // `<account>/sweet-home/<station>/status-control/connectors-count`) and payload shapes.
-import type { FaultKind } from "./faults.ts";
+import type { FaultKind } from "./fault-kinds.ts";
 
 export interface TelemetryPayload {
   device_id: string;

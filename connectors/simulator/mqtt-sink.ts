@@ -4,7 +4,7 @@
 // have only one will, so it has none, and its devices say offline explicitly when the run stops.
 import { randomBytes } from "node:crypto";
 import mqtt, { type MqttClient } from "mqtt";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 import { type Message, statusTopic } from "./messages.ts";
 import type { Sink } from "./sink.ts";
 import type { Stats } from "./stats.ts";

@@ -2,8 +2,9 @@
 import { randomInt } from "node:crypto";
 import { DateTime, IANAZone } from "luxon";
 import { z } from "zod";
-import { ConfigError } from "../../deploy/config.ts";
-import { DEFAULT_FAULT_RATES, FAULT_KINDS, type FaultKind, type FaultRates } from "./faults.ts";
+import { ConfigError } from "../../ground/config.ts";
+import { FAULT_KINDS, type FaultKind } from "./fault-kinds.ts";
+import { DEFAULT_FAULT_RATES, type FaultRates } from "./faults.ts";
 
 /** As commander delivers them. */
 export interface RawOptions {

@@ -1,6 +1,6 @@
 // Counters for a run and the progress line logged every 10 s.
-import type { Logger } from "../../deploy/logger.ts";
-import type { FaultKind } from "./faults.ts";
+import type { Logger } from "../../ground/logger.ts";
+import type { FaultKind } from "./fault-kinds.ts";
 import { iso, type Message } from "./messages.ts";
 
 export class Stats {

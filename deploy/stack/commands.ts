@@ -1,6 +1,6 @@
 // `wattline stack up | down | status | logs`: the local stack's lifecycle.
 import { existsSync, mkdirSync } from "node:fs";
-import { loadConfig } from "../config.ts";
+import { loadConfig } from "../../ground/config.ts";
 import { portOpen, waitFor } from "./health.ts";
 import { aptInstall } from "./install.ts";
 import { kafka } from "./kafka.ts";

@@ -2,7 +2,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
-import { type StackSecrets, secretsPath } from "../config.ts";
+import { type StackSecrets, secretsPath } from "../../ground/config.ts";
 
 const token = () => randomBytes(18).toString("base64url");
 

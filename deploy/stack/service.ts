@@ -1,5 +1,5 @@
 // What the stack needs to know of each service it runs.
-import type { Config, StackSecrets } from "../config.ts";
+import type { Config, StackSecrets } from "../../ground/config.ts";
 import type { StackPaths } from "./paths.ts";
 import type { StartSpec } from "./processes.ts";
 

@@ -4,11 +4,11 @@
 // that repeats its count many times is reconciled once per window. Both writes are idempotent, so a batch read
 // again after a crash changes nothing that was already done.
 import type pg from "pg";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { reconcile } from "../registry/charging-reconcile.ts";
 import type { Consumed } from "../runtime/consumed.ts";
 import type { Processor } from "../runtime/processor.ts";
-import { TOPICS } from "../runtime/topics.ts";
 import { highestPerStation, refuseCount } from "./counts.ts";
 import { keepHighest, storedHighest } from "./store.ts";
 

@@ -1,9 +1,9 @@
 // Adding a cost version: the insert, then the re-pricing of what it now prices. The version is stored first: if
 // re-pricing fails half-way, the version stands and a replay of the affected range prices the rest.
-import type { Config } from "../../deploy/config.ts";
-import { ensureLedgerTables } from "../ledger/tables.ts";
-import { postgresPool } from "../runtime/postgres.ts";
-import { questdbPool, questdbSender } from "../runtime/questdb.ts";
+import type { Config } from "../../ground/config.ts";
+import { postgresPool } from "../../ground/postgres.ts";
+import { questdbPool, questdbSender } from "../../ground/questdb.ts";
+import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import { type Repriced, reprice } from "./reprice.ts";
 import {
   type CostVersionInput,

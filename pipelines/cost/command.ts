@@ -1,6 +1,6 @@
 // `wattline cost add` and `wattline cost list`.
-import { loadConfig } from "../../deploy/config.ts";
-import { postgresPool } from "../runtime/postgres.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { addCostVersion } from "./add.ts";
 import { CostInputError, loadVersions, type Scope, type StoredCostVersion } from "./versions.ts";
 

@@ -2,6 +2,7 @@
 // currency changes is rewritten whole, and so is each day holding such an hour, its cost being the sum of its
 // hours' costs (as the ledger's sink sums them). Walks the tables a week of local dates at a time, skipping gaps.
 import type pg from "pg";
+import type { Sender } from "../../ground/questdb.ts";
 import { type CostVersion, costOf, dayCost, repricedBy } from "../core/cost.ts";
 import {
   DAY_MS,
@@ -14,7 +15,6 @@ import {
   writeDay,
   writeHour,
 } from "../ledger/energy-rows.ts";
-import type { Sender } from "../runtime/questdb.ts";
 
 export interface Repriced {
   hours: number;

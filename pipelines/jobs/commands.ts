@@ -1,12 +1,12 @@
 // `wattline reconcile [--date YYYY-MM-DD] [--devices a,b]` runs the reconciliation once and prints its summary;
 // `wattline jobs` runs the scheduled jobs until SIGINT/SIGTERM.
-import { type Config, loadConfig } from "../../deploy/config.ts";
-import { installShutdown, onShutdown } from "../../deploy/lifecycle.ts";
-import { createLogger } from "../../deploy/logger.ts";
+import { type Config, loadConfig } from "../../ground/config.ts";
+import { installShutdown, onShutdown } from "../../ground/lifecycle.ts";
+import { createLogger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
+import { questdbPool } from "../../ground/questdb.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
-import { ensureLedgerTables } from "../ledger/tables.ts";
-import { postgresPool } from "../runtime/postgres.ts";
-import { questdbPool } from "../runtime/questdb.ts";
+import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import { type ReconcilePools, reconcile } from "./reconcile.ts";
 import { isDate } from "./reconcile-check.ts";
 import { scheduleReconcile } from "./reconcile-schedule.ts";

@@ -2,8 +2,8 @@
 // run in progress, which stops between chunks of devices and is recorded as failed.
 import { IANAZone } from "luxon";
 import cron from "node-cron";
-import { type Config, ConfigError } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+import { type Config, ConfigError } from "../../ground/config.ts";
+import type { Logger } from "../../ground/logger.ts";
 
 export interface Schedule {
   /** When the job runs next (for the start log). */

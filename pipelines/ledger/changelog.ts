@@ -1,5 +1,5 @@
 // The ledger's state changelog: the compacted topic the processor runtime checkpoints the devices' states to
 // (pipelines/ledger/slot.ts) and restores them from. Named here for the tools that create or delete it.
-import { changelogTopic } from "../runtime/topics.ts";
+import { changelogTopic } from "../../ground/topics.ts";
 
-export const LEDGER_CHANGELOG = changelogTopic("ledger");
+export const ledgerChangelog = (): string => changelogTopic("ledger");

@@ -1,8 +1,8 @@
 // `wattline process ledger`: the ledger stream processor as a process.
-import { loadConfig } from "../../deploy/config.ts";
-import { installShutdown, onShutdown } from "../../deploy/lifecycle.ts";
-import { createLogger } from "../../deploy/logger.ts";
-import { serveMetrics } from "../../deploy/metrics.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { installShutdown, onShutdown } from "../../ground/lifecycle.ts";
+import { createLogger } from "../../ground/logger.ts";
+import { serveMetrics } from "../../ground/metrics.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
 import { startLedgerProcessor } from "./processor.ts";
 
@@ -14,4 +14,10 @@ export async function runLedger(): Promise<void> {
   await serveMetrics(config.metrics.port);
   const processor = await startLedgerProcessor(config, logger);
   onShutdown(() => processor.stop());
+  processor.failed.catch(() => {
+    logger.fatal(
+      "exiting: this instance must not go on; what it did not checkpoint is read again by the next owner",
+    );
+    process.exit(1);
+  });
 }

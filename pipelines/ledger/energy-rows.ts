@@ -3,7 +3,7 @@
 // (what a rewrite changes) and re-pricing (rows rewritten with a new cost).
 import type pg from "pg";
 import type { Anomaly, AnomalyType } from "../core/outputs.ts";
-import type { Sender } from "../runtime/questdb.ts";
+import type { Sender } from "../../ground/questdb.ts";
 
 export const DAY_MS = 86_400_000;
 

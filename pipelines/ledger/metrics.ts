@@ -1,6 +1,6 @@
 // What the ledger processor counts.
 import { Counter, Histogram } from "prom-client";
-import { registry } from "../../deploy/metrics.ts";
+import { registry } from "../../ground/metrics.ts";
 
 export const readingsFolded = new Counter({
   name: "wattline_ledger_readings_total",

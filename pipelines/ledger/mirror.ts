@@ -1,5 +1,5 @@
 // The registry's devices mirrored into QuestDB, so that analysts join energy to sites and groups in one query.
-import type { Sender } from "../runtime/questdb.ts";
+import type { Sender } from "../../ground/questdb.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 
 export async function writeDeviceMirror(

@@ -4,10 +4,13 @@
 // readings and the input offsets in one Kafka transaction every WATTLINE_CHECKPOINT_MS. Readings the reorder
 // buffer holds are not checkpointed: no offset past them is committed, and a restore reads them again.
 // A crash anywhere repeats work whose writes are idempotent, and never skips any.
-import type pg from "pg";
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Config } from "../../ground/config.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
+import { questdbPool, questdbSender, type Sender } from "../../ground/questdb.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
+import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import {
   ledgerIngest,
   ledgerProvisional,
@@ -17,11 +20,8 @@ import {
 } from "../core/ledger-stream.ts";
 import type { Reading } from "../core/reading.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
-import { postgresPool } from "../runtime/postgres.ts";
 import type { PartitionContext, Processor } from "../runtime/processor.ts";
-import { questdbPool, questdbSender, type Sender } from "../runtime/questdb.ts";
 import { startRuntime } from "../runtime/runtime.ts";
-import { TOPICS } from "../runtime/topics.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
 import { toReading } from "./readings.ts";
@@ -29,7 +29,9 @@ import { Recalculator } from "./recalculate.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows } from "./sink.ts";
 import { decodeSlot, encodeSlot, type LedgerSlot, lowestHeld, newSlot } from "./slot.ts";
-import { ensureLedgerTables } from "./tables.ts";
+
+/** Rows per ILP request: a recalculation after a zone change rewrites a device's whole history. */
+const FLUSH_ROWS = 20_000;
 
 export interface LedgerProcessor {
   /** Rejects when this instance must not go on (the runtime's `failed`): the process should exit. */
@@ -40,6 +42,8 @@ export interface LedgerProcessor {
 /** What the processor keeps per partition beyond its store: not state, only bookkeeping of this process. */
 interface PartitionMemory {
   sender: Sender;
+  /** Rows since the last checkpoint, written by it. */
+  rows: LedgerRows;
   /** When each device last took in a reading (processing time), for the silent-device flush. */
   seen: Map<string, number>;
 }
@@ -98,24 +102,36 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
   const store = schemaStore();
   const mem = (ctx: PartitionContext<LedgerSlot>) => memory.get(ctx.partition) as PartitionMemory;
 
-  /** Writes a batch's rows (and pending mirror rows) in one ILP request. */
-  async function write(ctx: PartitionContext<LedgerSlot>, rows: LedgerRows): Promise<void> {
-    const { sender } = mem(ctx);
+  /**
+   * Keeps a batch's rows for the partition's next checkpoint. They are written there (flush) only once the
+   * checkpoint's transaction showed that this instance still owns the partition: a paused instance that lost it
+   * cannot overwrite the new owner's rows with stale ones.
+   */
+  function write(ctx: PartitionContext<LedgerSlot>, rows: LedgerRows): void {
+    if (rows.size === 0) return;
+    mem(ctx).rows.merge(rows);
+  }
+
+  /** The checkpoint's write: mirror rows, then the partition's rows since the last one, in ILP requests. */
+  async function flushRows(ctx: PartitionContext<LedgerSlot>): Promise<void> {
+    const m = mem(ctx);
     if (mirror.size > 0) {
       // Taken before the write: another partition may be here at the same time.
       const ids = [...mirror];
       mirror.clear();
-      await writeDeviceMirror(sender, registry, ids).catch((err) => {
+      await writeDeviceMirror(m.sender, registry, ids).catch((err) => {
         for (const id of ids) mirror.add(id);
         throw err;
       });
     }
+    const rows = m.rows;
     if (rows.size === 0) return;
+    m.rows = new LedgerRows();
     try {
-      await rows.writeTo(sender);
-      await sender.flush();
+      await rows.writeTo(m.sender, FLUSH_ROWS);
+      await m.sender.flush();
     } catch (err) {
-      sender.reset();
+      m.sender.reset();
       throw err;
     }
   }
@@ -132,7 +148,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
     async init(ctx) {
       const now = ctx.now();
       // Restored devices count as just seen, so that a suspect of one that stays silent is written in time.
-      memory.set(ctx.partition, { sender: await deps.openSender(), seen: new Map() });
+      memory.set(ctx.partition, { sender: await deps.openSender(), rows: new LedgerRows(), seen: new Map() });
       for (const key of ctx.store.keys()) mem(ctx).seen.set(key, now);
     },
 
@@ -152,7 +168,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
       return low;
     },
 
-    async process(ctx, records) {
+    process(ctx, records) {
       const rows = new LedgerRows();
       const changed = new Map<string, { slot: LedgerSlot; touched: Touched }>();
       const now = ctx.now();
@@ -173,7 +189,9 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
         readingsFolded.inc();
         const reading = toReading(record);
         recalculator.tap(ctx.partition, key, reading, input.offset);
-        const outputs = ledgerIngest(slot.state, reading, registry.settingsFor(key), L, entry.touched);
+        const settings = registry.settingsFor(key);
+        slot.zone ??= settings.timezone;
+        const outputs = ledgerIngest(slot.state, reading, settings, L, entry.touched);
         slot.offset = input.offset;
         let arrival: "held" | "duplicate" | "late" = "held";
         for (const o of outputs) {
@@ -190,6 +208,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
           lateReadings.inc();
           ctx.send(TOPICS.late, key, store.encode("TelemetryReading", record));
           slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
+          slot.recalcFrom = Math.min(slot.recalcFrom ?? record.ts, record.ts);
         }
         mem(ctx).seen.set(key, now);
       }
@@ -202,19 +221,23 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
         );
         ctx.store.put(key, slot);
       }
-      await write(ctx, rows);
+      write(ctx, rows);
     },
+
+    flush: (ctx) => flushRows(ctx),
 
     punctuators: [
       {
         intervalMs: 1000,
-        async punctuate(ctx, now) {
-          await flushSilent(ctx, now);
+        punctuate(ctx, now) {
+          flushSilent(ctx, now);
           const due = [...ctx.store.entries()].filter(([, s]) => s.recalcDue !== null && s.recalcDue <= now);
+          // A recalculation's rows go out with the partition's next checkpoint, fenced like the rest.
           if (due.length > 0)
             recalculator.request(
               ctx,
               due.map(([key]) => key),
+              (rows) => write(ctx, rows),
             );
         },
       },
@@ -231,7 +254,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
   }
 
   /** Devices silent past the flush wait get their suspect written provisionally; their state keeps it pending. */
-  async function flushSilent(ctx: PartitionContext<LedgerSlot>, now: number): Promise<void> {
+  function flushSilent(ctx: PartitionContext<LedgerSlot>, now: number): void {
     const rows = new LedgerRows();
     const { seen } = mem(ctx);
     for (const [key, at] of seen) {
@@ -245,7 +268,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
       rows.addStep(key, written, registry.devices.get(key), registry.versions);
       ctx.store.put(key, slot);
     }
-    await write(ctx, rows);
+    write(ctx, rows);
   }
 }
 

@@ -4,29 +4,29 @@
 // meanwhile are tapped from the live path; only the swap of state and the rewrite run under the partition's lock.
 // One job at a time in the process (a global rate limit), one pass over a partition for all its due devices.
 import type pg from "pg";
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Config } from "../../ground/config.ts";
+import { createKafka, type Kafka } from "../../ground/kafka.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
+import { orderReadings } from "../core/batch.ts";
+import { initialDeviceState } from "../core/device-state.ts";
 import { zoneClock } from "../core/hours.ts";
 import { ledgerProvisional, ledgerRebuild, newTouched } from "../core/ledger-stream.ts";
+import { processReading } from "../core/process.ts";
 import type { Reading } from "../core/reading.ts";
+import type { DeviceSettings } from "../core/settings.ts";
 import { tsOutOfRange } from "../core/ts-range.ts";
-import { createKafka, type Kafka } from "../runtime/kafka.ts";
 import type { PartitionContext } from "../runtime/processor.ts";
-import { questdbSender, type Sender } from "../runtime/questdb.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { serial } from "../runtime/serial.ts";
-import { TOPICS } from "../runtime/topics.ts";
-import { dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
+import { DAY_MS, dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
 import { recalculations } from "./metrics.ts";
 import { toReading } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows, type StaleRows } from "./sink.ts";
 import type { LedgerSlot } from "./slot.ts";
-
-/** Rows per ILP request when a recalculation rewrites a device's history. */
-const FLUSH_ROWS = 20_000;
 
 interface Job {
   devices: Set<string>;
@@ -39,7 +39,6 @@ export class Recalculator {
   readonly #jobs = new Map<number, Job>();
   readonly #oneAtATime = serial();
   readonly #running = new Set<Promise<void>>();
-  #sender: Promise<Sender> | undefined;
 
   constructor(
     private readonly config: Config,
@@ -50,13 +49,16 @@ export class Recalculator {
     this.#kafka = createKafka(config, `${config.kafka.clientId}-recalculate`);
   }
 
-  /** Starts a job for the partition's due devices, unless one is under way there. */
-  request(ctx: PartitionContext<LedgerSlot>, devices: string[]): void {
+  /**
+   * Starts a job for the partition's due devices, unless one is under way there. Its rows go to `emit`, under the
+   * partition's lock, with the devices' new states: the partition's next checkpoint makes both durable together.
+   */
+  request(ctx: PartitionContext<LedgerSlot>, devices: string[], emit: (rows: LedgerRows) => void): void {
     if (this.#jobs.has(ctx.partition)) return;
     const job: Job = { devices: new Set(devices), tapped: new Map(devices.map((d) => [d, []])) };
     this.#jobs.set(ctx.partition, job);
     const until = maxOffset(ctx);
-    const run = this.#oneAtATime(() => this.#run(ctx, job, until))
+    const run = this.#oneAtATime(() => this.#run(ctx, job, until, emit))
       .catch((err) => {
         // The devices' recalcDue stays in their state: tried again at the next tick after the wait.
         this.logger.error(
@@ -84,11 +86,14 @@ export class Recalculator {
   async stop(): Promise<void> {
     this.#jobs.clear();
     await Promise.allSettled([...this.#running]);
-    const sender = await this.#sender?.catch(() => undefined);
-    await sender?.close();
   }
 
-  async #run(ctx: PartitionContext<LedgerSlot>, job: Job, until: bigint): Promise<void> {
+  async #run(
+    ctx: PartitionContext<LedgerSlot>,
+    job: Job,
+    until: bigint,
+    emit: (rows: LedgerRows) => void,
+  ): Promise<void> {
     const p = ctx.partition;
     const read = new Map<string, { reading: Reading; offset: bigint }[]>(
       [...job.devices].map((d) => [d, []]),
@@ -114,20 +119,22 @@ export class Recalculator {
           ...(read.get(device) ?? []),
           ...(job.tapped.get(device) ?? []).filter((t) => t.offset > until),
         ];
-        await this.#apply(ctx, device, all);
+        emit(await this.#apply(ctx, device, all));
       }
+      ctx.requestCheckpoint();
     });
     if (!applied) this.logger.info({ partition: p }, "recalculation dropped: the partition moved");
   }
 
-  /** Rebuilds one device under the partition's lock and makes its rows durable before its state changes. */
+  /** Rebuilds one device under the partition's lock: its new state in the store, its rows returned. */
   async #apply(
     ctx: PartitionContext<LedgerSlot>,
     device: string,
     taken: { reading: Reading; offset: bigint }[],
-  ): Promise<void> {
+  ): Promise<LedgerRows> {
+    const rows = new LedgerRows();
     const slot = ctx.store.get(device);
-    if (slot === undefined) return;
+    if (slot === undefined) return rows;
     const settings = this.registry.settingsFor(device);
     const offsets = new Map(taken.map((t) => [t.reading, t.offset]));
     const rebuilt = ledgerRebuild(
@@ -135,9 +142,9 @@ export class Recalculator {
       settings,
       this.config.ledger.allowedLatenessMs,
     );
-    const rows = new LedgerRows();
+    const range = { from: rewriteFrom(slot, settings, taken), to: Number.POSITIVE_INFINITY };
     const entry = this.registry.devices.get(device);
-    rows.addStep(device, rebuilt, entry, this.registry.versions);
+    rows.addStep(device, rebuilt, entry, this.registry.versions, range);
     if (slot.held.length === 0 && slot.restoring.size === 0) {
       // The live state had released all it held (a silent device's wait): so does the rebuilt one, as then.
       rows.addStep(
@@ -145,20 +152,13 @@ export class Recalculator {
         ledgerProvisional(rebuilt.state, settings, newTouched()),
         entry,
         this.registry.versions,
+        range,
       );
     }
     const last = rebuilt.state.stream.fold.last;
-    if (last !== null) rows.retract(await this.#staleBefore(device, last.ts, rows));
-    this.#sender ??= questdbSender(this.config);
-    const sender = await this.#sender;
-    try {
-      await rows.writeTo(sender, FLUSH_ROWS);
-      await sender.flush();
-    } catch (err) {
-      sender.reset();
-      throw err;
-    }
-    // The recalculation is cleared by the checkpoint that saves this state, after its rows are durable.
+    if (last !== null) rows.retract(await this.#stale(device, range.from, last.ts, rows));
+    // Rows and state go out together with the partition's next checkpoint (rows first, inside its transaction):
+    // the pending recalculation is cleared only by the checkpoint that makes its result durable.
     slot.state = rebuilt.state;
     slot.held = rebuilt.state.stream.reorder.buffer.map((r) => ({
       ts: r.ts,
@@ -166,25 +166,37 @@ export class Recalculator {
     }));
     slot.restoring.clear();
     slot.recalcDue = null;
+    slot.recalcFrom = null;
+    slot.zone = settings.timezone;
     ctx.store.put(device, slot);
     recalculations.inc();
     this.logger.info(
-      { device, readings: taken.length, hours: rebuilt.hours.length },
+      {
+        device,
+        readings: taken.length,
+        hours: rebuilt.hours.length,
+        from: Number.isFinite(range.from) ? new Date(range.from).toISOString() : null,
+        rows: rows.size,
+      },
       "device recalculated after late readings",
     );
+    return rows;
   }
 
   /**
-   * The device's stored rows up to its rebuilt fold's last reading that the rebuild no longer produces (its zone
-   * changed, an applied reading became a dropped glitch). Later rows are still the stream's to write.
+   * The device's stored rows in [from, its rebuilt fold's last reading] that the rebuild no longer produces (its
+   * zone changed, an applied reading became a dropped glitch). Later rows are still the stream's to write.
    */
-  async #staleBefore(device: string, until: number, rows: LedgerRows): Promise<StaleRows> {
+  async #stale(device: string, from: number, until: number, rows: LedgerRows): Promise<StaleRows> {
     const devices = [device];
     const clock = zoneClock(this.registry.settingsFor(device).timezone);
+    const start = Number.isFinite(from) ? from : 0;
     const [hours, days, anomalies] = await Promise.all([
-      queryHours(this.questdb, 0, until, { devices }),
-      queryDays(this.questdb, 0, dayStart(clock.localDate(until)), { devices }),
-      queryAnomalies(this.questdb, 0, until + 1, { devices }),
+      queryHours(this.questdb, start, until, { devices }),
+      queryDays(this.questdb, start === 0 ? 0 : start - DAY_MS + 1, dayStart(clock.localDate(until)), {
+        devices,
+      }),
+      queryAnomalies(this.questdb, start, until + 1, { devices }),
     ]);
     return {
       hours: hours.filter((h) => h.confidence !== null),
@@ -192,6 +204,21 @@ export class Recalculator {
       anomalies: anomalies.filter((a) => !rows.anomalies.has(`${device}|${a.ts}|${a.type}`)),
     };
   }
+}
+
+/**
+ * Where the rewrite starts: rows before it are the same with or without the late readings. Every interval the
+ * late readings change starts at or after the last reading the fold accepted before the earliest of them (a
+ * suspect pending there is decided by what follows), so its hour bucket is the first that can change. The whole
+ * history when the device's zone changed since its hours were counted.
+ */
+function rewriteFrom(slot: LedgerSlot, settings: DeviceSettings, taken: { reading: Reading }[]): number {
+  const whole = Number.NEGATIVE_INFINITY;
+  if (slot.recalcFrom === null || (slot.zone !== null && slot.zone !== settings.timezone)) return whole;
+  const before = taken.map((t) => t.reading).filter((r) => r.ts < (slot.recalcFrom as number));
+  let fold = initialDeviceState;
+  for (const r of orderReadings(before)) fold = processReading(fold, r, settings).state;
+  return fold.last === null ? whole : zoneClock(settings.timezone).bucketOf(fold.last.ts).start;
 }
 
 /** The highest input offset the partition's devices have taken in: what the job reads up to. */

@@ -6,7 +6,7 @@
 // is reloaded, since the notifications sent while it was down are lost. Its application_name tells it apart in
 // pg_stat_activity.
 import pg from "pg";
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 import type { CostVersion } from "../core/cost.ts";
 import { type DeviceSettings, defaultSettings } from "../core/settings.ts";
 

@@ -1,9 +1,9 @@
 // `wattline replay --from <ts> --to <ts> [--device ID…] [--dry-run]`: progress on stderr (bars on a terminal, a
 // line a second otherwise), the JSON summary on stdout. A run that writes is recorded in job_runs.
 import { MultiBar, type SingleBar } from "cli-progress";
-import { loadConfig } from "../../deploy/config.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { withJobRun } from "../registry/job-runs.ts";
-import { postgresPool } from "../runtime/postgres.ts";
 import {
   checkReplayOptions,
   ReplayInputError,

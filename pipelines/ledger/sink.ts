@@ -1,13 +1,13 @@
 // Rows for QuestDB, gathered per Kafka batch and written in one ILP/HTTP request (one WAL transaction). Rows are
 // keyed as their tables' DEDUP keys, so a later value of an hour or a day in the same batch replaces the earlier.
 
+import type { Sender } from "../../ground/questdb.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core/cost.ts";
 import { zoneClock } from "../core/hours.ts";
 import type { LedgerRowSet } from "../core/ledger-stream.ts";
 import type { Anomaly, LedgerEntry, Output } from "../core/outputs.ts";
 import { type DayTotal, emptyBucket, type HourBucket } from "../core/rollup.ts";
-import type { Sender } from "../runtime/questdb.ts";
 import type { DeviceEntry } from "./registry-cache.ts";
 
 export interface StaleRows {
@@ -96,6 +96,15 @@ export class LedgerRows {
       const priced = step.dayHours.filter((h) => clock.localDate(h.hour_start) === day.date).map(price);
       this.days.set(`${device}|${day.date}`, { device_id: device, day, priced: dayCost(priced) });
     }
+  }
+
+  /** Takes in another set's rows: a later value of a row replaces an earlier one, as the upsert would. */
+  merge(other: LedgerRows): void {
+    for (const [k, v] of other.readings) if (!this.readings.has(k)) this.readings.set(k, v);
+    for (const [k, v] of other.ledger) this.ledger.set(k, v);
+    for (const [k, v] of other.anomalies) this.anomalies.set(k, v);
+    for (const [k, v] of other.hours) this.hours.set(k, v);
+    for (const [k, v] of other.days) this.days.set(k, v);
   }
 
   /**

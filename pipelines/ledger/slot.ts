@@ -20,10 +20,23 @@ export interface LedgerSlot {
   restoring: Set<bigint>;
   /** When a recalculation for late readings is due (epoch ms). */
   recalcDue: number | null;
+  /** ts of the earliest late reading the pending recalculation must take in. */
+  recalcFrom: number | null;
+  /** The zone the open hours were counted in; null until the first reading. */
+  zone: string | null;
 }
 
 export function newSlot(device_id: string): LedgerSlot {
-  return { device_id, state: newLedgerState(), offset: -1n, held: [], restoring: new Set(), recalcDue: null };
+  return {
+    device_id,
+    state: newLedgerState(),
+    offset: -1n,
+    held: [],
+    restoring: new Set(),
+    recalcDue: null,
+    recalcFrom: null,
+    zone: null,
+  };
 }
 
 /** The lowest offset the slot needs read again after a restart, if any. */
@@ -51,6 +64,8 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     hours: [...slot.state.hours.values()],
     provisional: slot.state.provisional,
     recalc_due: slot.recalcDue,
+    recalc_from: slot.recalcFrom,
+    zone: slot.zone,
   };
   return schemaStore().encode("LedgerDeviceState", value);
 }
@@ -85,6 +100,8 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
     held: [],
     restoring: new Set(s.held.map((o) => BigInt(o))),
     recalcDue: s.recalc_due,
+    recalcFrom: s.recalc_from,
+    zone: s.zone,
   };
 }
 

@@ -1,9 +1,9 @@
 // `wattline charging reconcile [--device ID] [--dry-run] [--json]`: creates the charging points missing according
 // to the connector counts in charging_connector_counts. A run that writes is recorded in job_runs.
-import { loadConfig } from "../../deploy/config.ts";
-import { createLogger } from "../../deploy/logger.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
-import { postgresPool } from "../runtime/postgres.ts";
 import { loadConnectorCounts, reconcile } from "./charging-reconcile.ts";
 import { formatReconcileReport } from "./charging-report.ts";
 import { withJobRun } from "./job-runs.ts";

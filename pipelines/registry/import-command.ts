@@ -2,10 +2,10 @@
 // imports the file in one transaction. A bad file is reported problem by problem (file:line:column) and nothing
 // is written; a run that writes is recorded in job_runs.
 import { readFile } from "node:fs/promises";
-import { loadConfig } from "../../deploy/config.ts";
-import { createLogger } from "../../deploy/logger.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
+import { postgresPool } from "../../ground/postgres.ts";
 import { migrate } from "../../schemas/postgres/migrate.ts";
-import { postgresPool } from "../runtime/postgres.ts";
 import { parseRegistryFile } from "./config-parse.ts";
 import { importRegistry } from "./import.ts";
 import { formatImportReport, totals } from "./import-report.ts";

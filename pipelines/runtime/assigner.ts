@@ -2,7 +2,7 @@
 // member (the topics are co-partitioned, and the partition's task, store and transactional id are one), spread
 // evenly, and sticky: a member keeps what it already works on up to its fair share, so that adding or removing an
 // instance moves as few partitions (state restores) as it can. Each member tells what it owns in its metadata.
-import { AssignerProtocol, type PartitionAssigner } from "./kafka.ts";
+import { AssignerProtocol, type PartitionAssigner } from "../../ground/kafka.ts";
 
 export const ASSIGNER_NAME = "WattlineCoPartitioned";
 const VERSION = 1;

@@ -1,7 +1,7 @@
 // Batches records into Kafka: one send in flight at a time (ordering holds with the idempotent producer), at most
 // `batchMax` records per send, waiting at most `lingerMs` for more. Each record's callback runs, in order, only
 // after Kafka acknowledged it: that is when a connector may acknowledge its source.
-import type { Producer } from "./kafka.ts";
+import type { Producer } from "../../ground/kafka.ts";
 
 interface Pending {
   topic: string;

@@ -3,9 +3,10 @@
 // transaction: changelog entries, queued records and dead letters, and the group's input offsets (sendOffsets), so
 // read-committed readers see all of it or none. Whoever initialises the id later bumps its epoch: from then on
 // the broker refuses this producer's sends, offsets and commits, which surface here as FencedError.
+
+import type { Producer, Transaction } from "../../ground/kafka.ts";
 import type { Checkpoint, OutRecord, TransactionSink } from "./checkpoint.ts";
 import { FencedError, isFenced } from "./fenced.ts";
-import type { Producer, Transaction } from "./kafka.ts";
 
 /** Bytes per send: one send is one record batch, which the broker refuses past its limit (1 MiB by default). */
 const SEND_BYTES = 512 * 1024;

@@ -7,7 +7,7 @@
 // own sinks: state changes, ctx.send records and dead letters wait in memory for the next checkpoint, which puts
 // them and the input offsets in one transaction. The offset committed per topic is the next one after the last
 // record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
 import type { OutRecord, TransactionSink } from "./checkpoint.ts";

@@ -1,6 +1,6 @@
 // Runs a task every `intervalMs`, measured from the end of the previous run, so runs never overlap; a failing run
 // is logged and the next one comes as usual.
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 
 export interface Periodic {
   /** Stops scheduling and waits for a run in progress. */

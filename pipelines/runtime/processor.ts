@@ -3,7 +3,7 @@
 // wall-clock timers; the runtime owns consuming, decoding, dead letters, locking, checkpoints (changelog, queued
 // records and input offsets in one Kafka transaction), restore and fencing. The same contract runs on Kafka
 // (runtime.ts) and without a broker (test-driver.ts), both through partition-task.ts.
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
 import type { InputRecord, Refusal, Refused } from "./consumed.ts";
 

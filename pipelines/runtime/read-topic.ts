@@ -7,7 +7,7 @@
 // records; a batch of nothing but markers (or aborted records) is not handed to eachBatch at all, but kafkajs
 // still reports it with END_BATCH_PROCESS.
 import { randomBytes } from "node:crypto";
-import type { Kafka, KafkaMessage } from "kafkajs";
+import type { Kafka, KafkaMessage } from "../../ground/kafka.ts";
 
 export interface ReadOptions {
   /** Partitions to read; all by default. */

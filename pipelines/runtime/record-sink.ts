@@ -1,10 +1,10 @@
 // What every connector writes through: Wattline's topics ensured, one idempotent producer, batched sends, and a
 // `failed` promise that rejects once Kafka has refused a batch for good (the caller should then exit, so that its
 // unacknowledged source input is delivered again).
-import type { Config } from "../../deploy/config.ts";
+import type { Config } from "../../ground/config.ts";
+import { createKafka, type Producer } from "../../ground/kafka.ts";
+import { ensureTopics } from "../../ground/topics.ts";
 import { BatchProducer, type BatchProducerOptions } from "./batch-producer.ts";
-import { createKafka, type Producer } from "./kafka.ts";
-import { ensureTopics } from "./topics.ts";
 
 export interface RecordSink {
   batches: BatchProducer;

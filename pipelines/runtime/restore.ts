@@ -1,6 +1,6 @@
 // A partition of a changelog read to its end (read committed, so only checkpoints that committed): the last value
 // per key, deleted keys left out. What a new owner of the partition starts from.
-import type { Kafka } from "./kafka.ts";
+import type { Kafka } from "../../ground/kafka.ts";
 import { readTopic } from "./read-topic.ts";
 
 export async function readChangelog(

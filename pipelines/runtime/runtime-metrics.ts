@@ -1,6 +1,6 @@
 // What the processor runtime counts, labelled by processor name.
 import { Counter, Gauge, Histogram } from "prom-client";
-import { registry } from "../../deploy/metrics.ts";
+import { registry } from "../../ground/metrics.ts";
 
 const labelNames = ["processor"] as const;
 

@@ -10,10 +10,7 @@
 // (a paused "zombie"), any other checkpoint failure, and a consumer crash kafkajs does not restart all reject
 // `failed`: the process must exit, its uncommitted work is done again by the partitions' next owners. A
 // processor's own error drops that partition's memory and reads it again from its last checkpoint.
-import type { Config } from "../../deploy/config.ts";
-import type { Logger } from "../../deploy/logger.ts";
-import type { RecordName } from "../../schemas/generated/types.ts";
-import { coPartitionedAssigner } from "./assigner.ts";
+import type { Config } from "../../ground/config.ts";
 import {
   type Admin,
   type Consumer,
@@ -22,14 +19,17 @@ import {
   type EachBatchPayload,
   type Kafka,
   type Producer,
-} from "./kafka.ts";
+} from "../../ground/kafka.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { changelogTopic, ensureTopics, TOPICS } from "../../ground/topics.ts";
+import type { RecordName } from "../../schemas/generated/types.ts";
+import { coPartitionedAssigner } from "./assigner.ts";
 import { KafkaTransactions, transactionalId } from "./kafka-transactions.ts";
 import { PartitionTask } from "./partition-task.ts";
 import type { Processor } from "./processor.ts";
 import { readChangelog } from "./restore.ts";
 import { partitionsLost, partitionsOwned, restoreSeconds } from "./runtime-metrics.ts";
 import type { TaskError } from "./task-error.ts";
-import { changelogTopic, ensureTopics, TOPICS } from "./topics.ts";
 
 export interface RuntimeOptions {
   groupId: string;

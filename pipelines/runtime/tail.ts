@@ -2,9 +2,9 @@
 // print as text when they are valid UTF-8, else as base64.
 import { randomBytes } from "node:crypto";
 import { TextDecoder } from "node:util";
-import { loadConfig } from "../../deploy/config.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createKafka } from "../../ground/kafka.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
-import { createKafka } from "./kafka.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 

@@ -2,7 +2,8 @@
 // Kafka runtime (lock, decoding, dead letters, processing, held offsets, dirty state, checkpoint contents,
 // restore, punctuation), with the topics, the changelog, the committed offsets and the clock in memory. Tests pipe
 // records, move the clock, checkpoint, crash, revoke and assign, fence, and look at what was committed.
-import { createLogger, type Logger } from "../../deploy/logger.ts";
+import { createLogger, type Logger } from "../../ground/logger.ts";
+import { changelogTopic, TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { DeadLetter, RecordName, WattlineRecords } from "../../schemas/generated/types.ts";
 import type { OutRecord, TransactionSink } from "./checkpoint.ts";
@@ -11,7 +12,6 @@ import { FencedError } from "./fenced.ts";
 import { PartitionTask } from "./partition-task.ts";
 import type { Processor, StateStore } from "./processor.ts";
 import type { TaskError } from "./task-error.ts";
-import { changelogTopic, TOPICS } from "./topics.ts";
 
 export interface DriverOptions {
   /** Partitions of every input topic, all assigned by start(). Default 1. */

@@ -2,9 +2,9 @@
 // stored state, then write history and feed, and commit the new state last. A failure anywhere rolls the state
 // back, so a retry decides the same transitions again; QuestDB deduplicates them, the feed may repeat one.
 import type pg from "pg";
+import type { Producer } from "../../ground/kafka.ts";
+import type { Sender } from "../../ground/questdb.ts";
 import { inTransaction } from "../registry/transaction.ts";
-import type { Producer } from "../runtime/kafka.ts";
-import type { Sender } from "../runtime/questdb.ts";
 import type { DeviceEvent } from "./events.ts";
 import { publishTransitions } from "./feed.ts";
 import { writeHistory } from "./history.ts";

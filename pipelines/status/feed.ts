@@ -1,7 +1,8 @@
 // Transitions onto device.transitions.v1 (the live feed), keyed by device id, acknowledged by every replica.
+
+import type { Producer } from "../../ground/kafka.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
-import type { Producer } from "../runtime/kafka.ts";
-import { TOPICS } from "../runtime/topics.ts";
 import { type DeviceTransition, toDeviceStatus } from "./transitions.ts";
 
 export async function publishTransitions(

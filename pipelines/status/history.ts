@@ -1,18 +1,8 @@
-// Every transition as a row of the QuestDB table device_status_history. A redelivered batch writes the same
-// (ts, device_id) again, which DEDUP UPSERT KEYS turns into an overwrite rather than a second row.
-import type pg from "pg";
-import type { Sender } from "../runtime/questdb.ts";
+// Every transition as a row of the QuestDB table device_status_history (schemas/questdb/status-history.ts). A
+// redelivered batch writes the same (ts, device_id) again, which DEDUP UPSERT KEYS turns into an overwrite.
+import type { Sender } from "../../ground/questdb.ts";
+import { HISTORY_TABLE } from "../../schemas/questdb/status-history.ts";
 import type { DeviceTransition } from "./transitions.ts";
-
-export const HISTORY_TABLE = "device_status_history";
-
-export async function ensureHistoryTable(questdb: pg.Pool): Promise<void> {
-  await questdb.query(
-    `CREATE TABLE IF NOT EXISTS ${HISTORY_TABLE} (
-       device_id SYMBOL, status SYMBOL, previous_status SYMBOL, reason SYMBOL, received_at TIMESTAMP, ts TIMESTAMP
-     ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id)`,
-  );
-}
 
 export async function writeHistory(sender: Sender, transitions: readonly DeviceTransition[]): Promise<void> {
   if (transitions.length === 0) return;

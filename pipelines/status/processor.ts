@@ -6,10 +6,10 @@
 // The sweep is one process-wide periodic task, not a per-partition punctuator: it asks Postgres for every online
 // device silent too long, whichever partition its records would come from (the table does not know), so one query
 // per interval serves all partitions, and devices of a partition no instance currently owns are still judged.
-import type { Logger } from "../../deploy/logger.ts";
+import type { Logger } from "../../ground/logger.ts";
+import { TOPICS } from "../../ground/topics.ts";
 import type { InputRecord, Processor } from "../runtime/processor.ts";
 import { serial } from "../runtime/serial.ts";
-import { TOPICS } from "../runtime/topics.ts";
 import { applyEvents, type StatusSinks, sweepSilent } from "./apply.ts";
 import { type StatusInput, toDeviceEvent } from "./events.ts";
 import type { DeviceTransition } from "./transitions.ts";

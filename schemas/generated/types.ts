@@ -226,6 +226,13 @@ export interface LedgerDeviceState {
   provisional: ProvisionalWrite | null;
   /** When a recalculation for late readings is due, epoch ms. */
   recalc_due: number | null;
+  /**
+   * ts of the earliest late reading the pending recalculation must take in: rows before the reading preceding
+   * it do not change.
+   */
+  recalc_from: number | null;
+  /** The time zone the open hours are in: a recalculation after a zone change rewrites the whole history. */
+  zone: string | null;
 }
 
 /**

@@ -1,6 +1,6 @@
 // `wattline db migrate`.
-import { loadConfig } from "../../deploy/config.ts";
-import { createLogger } from "../../deploy/logger.ts";
+import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
 import { migrate } from "./migrate.ts";
 
 export async function dbMigrate(): Promise<void> {

@@ -3,8 +3,8 @@
 // nothing. Pending files run in one transaction, so a failing migration leaves the schema as it was.
 import { fileURLToPath } from "node:url";
 import { runner } from "node-pg-migrate";
-import type { Config } from "../../deploy/config.ts";
-import { createLogger, type Logger } from "../../deploy/logger.ts";
+import type { Config } from "../../ground/config.ts";
+import { createLogger, type Logger } from "../../ground/logger.ts";
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../migrations", import.meta.url));
 export const MIGRATIONS_TABLE = "schema_migrations";

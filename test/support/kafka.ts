@@ -1,5 +1,5 @@
 // Reads decoded records back from a Kafka topic for assertions.
-import { createKafka } from "../../pipelines/runtime/kafka.ts";
+import { createKafka } from "../../ground/kafka.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { config, unique } from "./stack.ts";
 

@@ -1,14 +1,14 @@
 // Puts a known ledger into the shared QuestDB the way the ledger processor does: readings through the core
 // (`ledgerBatch`), the rows from `LedgerRows`, written over ILP; then waits until the WAL tables show them.
 import type pg from "pg";
+import { questdbPool, questdbSender, type Sender } from "../../ground/questdb.ts";
 import type { CostVersion } from "../../pipelines/core/cost.ts";
 import { ledgerBatch } from "../../pipelines/core/ledger-stream.ts";
 import type { Reading } from "../../pipelines/core/reading.ts";
 import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
 import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
 import { LedgerRows } from "../../pipelines/ledger/sink.ts";
-import { ensureLedgerTables } from "../../pipelines/ledger/tables.ts";
-import { questdbPool, questdbSender, type Sender } from "../../pipelines/runtime/questdb.ts";
+import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import { eventually } from "./processors.ts";
 import { config } from "./stack.ts";
 

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
 import type pg from "pg";
-import { createKafka } from "../../pipelines/runtime/kafka.ts";
+import { createKafka } from "../../ground/kafka.ts";
 import { readTopic } from "../../pipelines/runtime/read-topic.ts";
 import { config, unique } from "./stack.ts";
 

@@ -1,9 +1,9 @@
 // What the processors' integration tests share: a processor in its own consumer group that starts at the end of
 // its topics (so it never touches what other runs left on the shared topics), and polling until a condition holds.
 import { setTimeout as sleep } from "node:timers/promises";
-import type { Config } from "../../deploy/config.ts";
-import { type Admin, createKafka } from "../../pipelines/runtime/kafka.ts";
-import { ensureTopics } from "../../pipelines/runtime/topics.ts";
+import type { Config } from "../../ground/config.ts";
+import { type Admin, createKafka } from "../../ground/kafka.ts";
+import { ensureTopics } from "../../ground/topics.ts";
 import { config } from "./stack.ts";
 
 async function withAdmin<T>(work: (admin: Admin) => Promise<T>): Promise<T> {

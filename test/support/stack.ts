@@ -1,6 +1,6 @@
 // What integration tests share: the configuration of the running local stack and unique names per run.
 import { randomBytes } from "node:crypto";
-import { loadConfig } from "../../deploy/config.ts";
+import { loadConfig } from "../../ground/config.ts";
 
 export const config = loadConfig();
 

@@ -1,6 +1,6 @@
 // The client as the configuration describes it; a real cloud without credentials is a configuration error.
-import { type Config, ConfigError } from "../../../deploy/config.ts";
-import type { Logger } from "../../../deploy/logger.ts";
+import { type Config, ConfigError } from "../../../ground/config.ts";
+import type { Logger } from "../../../ground/logger.ts";
 import { HopeCloudClient } from "./client.ts";
 
 export function hopecloudClient(config: Config, logger?: Logger): HopeCloudClient {

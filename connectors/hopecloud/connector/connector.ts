@@ -3,10 +3,10 @@
 // id), invalid cloud records to the dead-letter topic. A poll ends when Kafka has acknowledged everything it found.
 import cron, { type ScheduledTask } from "node-cron";
 import type pg from "pg";
-import { type Config, ConfigError } from "../../../deploy/config.ts";
-import type { Logger } from "../../../deploy/logger.ts";
+import { type Config, ConfigError } from "../../../ground/config.ts";
+import type { Logger } from "../../../ground/logger.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { openRecordSink } from "../../../pipelines/runtime/record-sink.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import type { DeadLetter } from "../../../schemas/generated/types.ts";
 import { PATHS } from "../api/paths.ts";

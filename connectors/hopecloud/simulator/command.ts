@@ -1,8 +1,8 @@
 // `wattline hopecloud simulate`: the simulated HopeCloud on the configured port, until SIGINT/SIGTERM.
 import { z } from "zod";
-import { ConfigError, loadConfig } from "../../../deploy/config.ts";
-import { installShutdown, onShutdown } from "../../../deploy/lifecycle.ts";
-import { createLogger } from "../../../deploy/logger.ts";
+import { ConfigError, loadConfig } from "../../../ground/config.ts";
+import { installShutdown, onShutdown } from "../../../ground/lifecycle.ts";
+import { createLogger } from "../../../ground/logger.ts";
 import { startHopeCloudSimulator } from "./server.ts";
 
 export interface SimulateFlags {

@@ -3,7 +3,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { serve } from "@hono/node-server";
-import { HOPECLOUD_SIMULATOR_CREDENTIALS } from "../../../deploy/config.ts";
+import { HOPECLOUD_SIMULATOR_CREDENTIALS } from "../../../ground/config.ts";
 import type { DivertorJson } from "../api/shapes.ts";
 import { simulatorApp } from "./app.ts";
 import { type FaultOptions, Faults, type RateLimit } from "./faults.ts";

@@ -3,11 +3,11 @@
 // batch's rows are written before its offsets are committed (at the next checkpoint), so a crash in between
 // delivers the batch again and the idempotent upsert finds nothing to change. Each batch is recorded in job_runs.
 import type pg from "pg";
-import type { Config } from "../../../deploy/config.ts";
-import type { Logger } from "../../../deploy/logger.ts";
+import type { Config } from "../../../ground/config.ts";
+import type { Logger } from "../../../ground/logger.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import type { Processor } from "../../../pipelines/runtime/processor.ts";
 import { startRuntime } from "../../../pipelines/runtime/runtime.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { applyBatch } from "./apply-batch.ts";
 import { latestByPlant, type SortedBatch } from "./batch.ts";
 import { recordJobRun, statusOf } from "./job-run.ts";

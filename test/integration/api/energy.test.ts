@@ -7,9 +7,9 @@ import {
   type HopeCloudSimulator,
   startHopeCloudSimulator,
 } from "../../../connectors/hopecloud/simulator/server.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { ensureTopics, TOPICS } from "../../../ground/topics.ts";
 import type { CostVersion } from "../../../pipelines/core/cost.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
 import { eventually } from "../../support/processors.ts";

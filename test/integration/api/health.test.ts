@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createApp } from "../../../api/app.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool } from "../../../pipelines/runtime/questdb.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool } from "../../../ground/questdb.ts";
 import { config } from "../../support/stack.ts";
 
 test("GET /health reports every dependency up, and degraded when one is down", async () => {

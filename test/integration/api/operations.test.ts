@@ -3,8 +3,8 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { Kafka, logLevel } from "kafkajs";
 import { consumerLag } from "../../../api/consumer-lag.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { config, unique } from "../../support/stack.ts";
 import { type Harness, harness } from "./support.ts";
 

@@ -6,7 +6,7 @@ import { apiRoutes } from "../../../api/app.ts";
 import { ROLES, type Role } from "../../../api/auth/roles.ts";
 import { openApiPath } from "../../../api/openapi/document.ts";
 import type { AnyRoute } from "../../../api/openapi/route.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
+import { createKafka } from "../../../ground/kafka.ts";
 import { config } from "../../support/stack.ts";
 import { type Harness, harness, INJECTIONS, tablesIntact } from "./support.ts";
 

@@ -6,10 +6,10 @@ import { createApp } from "../../../api/app.ts";
 import { createApiKey } from "../../../api/auth/keys.ts";
 import type { Role } from "../../../api/auth/roles.ts";
 import type { ApiDependencies } from "../../../api/deps.ts";
-import { createLogger } from "../../../deploy/logger.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool } from "../../../pipelines/runtime/questdb.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool } from "../../../ground/questdb.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
 import { config, unique } from "../../support/stack.ts";
 

@@ -3,11 +3,11 @@ import { after, before, test } from "node:test";
 import mqtt from "mqtt";
 import type pg from "pg";
 import { startMqttConnector } from "../../../connectors/mqtt/connector.ts";
-import { createLogger } from "../../../deploy/logger.ts";
+import { createKafka, type Producer } from "../../../ground/kafka.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { type RunningProcessor, startChargingProcessor } from "../../../pipelines/processors.ts";
-import { createKafka, type Producer } from "../../../pipelines/runtime/kafka.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { collect } from "../../support/kafka.ts";
 import {

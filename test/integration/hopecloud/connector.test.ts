@@ -5,8 +5,8 @@ import { inverterDeviceId } from "../../../connectors/hopecloud/records/reading-
 import { syncCommunicationModules } from "../../../connectors/hopecloud/sync/one-shot.ts";
 import { PROCESS_JOB, startModuleProcessor } from "../../../connectors/hopecloud/sync/processor.ts";
 import type { SyncReport } from "../../../connectors/hopecloud/sync/report.ts";
-import { createLogger } from "../../../deploy/logger.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { collect } from "../../support/kafka.ts";
 import { config, unique } from "../../support/stack.ts";
 import { hopecloudFixture, moduleRows, waitFor } from "./support.ts";

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
+import { createKafka } from "../../../ground/kafka.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { collect } from "../../support/kafka.ts";
 import { config, unique } from "../../support/stack.ts";

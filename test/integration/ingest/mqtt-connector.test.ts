@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
 import { type MqttConnector, startMqttConnector } from "../../../connectors/mqtt/connector.ts";
-import { createLogger } from "../../../deploy/logger.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { collect } from "../../support/kafka.ts";
 import { config, unique } from "../../support/stack.ts";
 

@@ -7,8 +7,8 @@ import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import mqtt from "mqtt";
 import { startMqttConnector } from "../../../connectors/mqtt/connector.ts";
-import { createLogger } from "../../../deploy/logger.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { collect } from "../../support/kafka.ts";
 import { config, unique } from "../../support/stack.ts";
 

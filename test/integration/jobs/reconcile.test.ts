@@ -3,13 +3,13 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type pg from "pg";
-import { createLogger } from "../../../deploy/logger.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool } from "../../../ground/questdb.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import { RECONCILE_JOB, type ReconcileSummary, reconcile } from "../../../pipelines/jobs/reconcile.ts";
-import { ensureLedgerTables } from "../../../pipelines/ledger/tables.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool } from "../../../pipelines/runtime/questdb.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
+import { ensureLedgerTables } from "../../../schemas/questdb/ledger.ts";
 import { rowCounts, seedLedger, waitForRows, withSender } from "../../support/ledger-seed.ts";
 import { config, unique } from "../../support/stack.ts";
 

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool, questdbSender } from "../../../ground/questdb.ts";
 import { computeDevice, type DeviceResult } from "../../../pipelines/core/batch.ts";
 import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
@@ -7,8 +9,6 @@ import { defaultSettings } from "../../../pipelines/core/settings.ts";
 import { addCostVersion } from "../../../pipelines/cost/add.ts";
 import { CostInputError } from "../../../pipelines/cost/versions.ts";
 import { LedgerRows } from "../../../pipelines/ledger/sink.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool, questdbSender } from "../../../pipelines/runtime/questdb.ts";
 import { config, unique } from "../../support/stack.ts";
 import { type DeviceRows, deviceRows, poll, relClose } from "./support.ts";
 

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool } from "../../../pipelines/runtime/questdb.ts";
-import { createTopicsReady, topicNames } from "../../../pipelines/runtime/topics.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool } from "../../../ground/questdb.ts";
+import { createTopicsReady, topicNames } from "../../../ground/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
 import {

@@ -12,12 +12,12 @@ process.env.WATTLINE_LEDGER_GROUP = `long-${run}-ledger`;
 // The last reading stays held in its reorder buffer (its offset uncommitted) until the silent-device wait.
 process.env.WATTLINE_SILENT_FLUSH_MS = "1000";
 
-const { loadConfig } = await import("../../../deploy/config.ts");
-const { createLogger } = await import("../../../deploy/logger.ts");
-const { createKafka } = await import("../../../pipelines/runtime/kafka.ts");
-const { questdbPool } = await import("../../../pipelines/runtime/questdb.ts");
-const { ensureTopics, TOPICS } = await import("../../../pipelines/runtime/topics.ts");
-const { LEDGER_CHANGELOG } = await import("../../../pipelines/ledger/changelog.ts");
+const { loadConfig } = await import("../../../ground/config.ts");
+const { createLogger } = await import("../../../ground/logger.ts");
+const { createKafka } = await import("../../../ground/kafka.ts");
+const { questdbPool } = await import("../../../ground/questdb.ts");
+const { ensureTopics, TOPICS } = await import("../../../ground/topics.ts");
+const { ledgerChangelog } = await import("../../../pipelines/ledger/changelog.ts");
 const { startLedgerProcessor } = await import("../../../pipelines/ledger/processor.ts");
 const { schemaStore } = await import("../../../schemas/codec/schema-store.ts");
 
@@ -30,11 +30,11 @@ const questdb = questdbPool(config, 1);
 
 before(async () => {
   await admin.connect();
-  await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
+  await ensureTopics(admin, config, [ledgerChangelog()]);
 });
 
 after(async () => {
-  await admin.deleteTopics({ topics: [...Object.values(TOPICS), LEDGER_CHANGELOG] }).catch(() => {});
+  await admin.deleteTopics({ topics: [...Object.values(TOPICS), ledgerChangelog()] }).catch(() => {});
   await admin.deleteGroups([config.ledger.groupId]).catch(() => {});
   await admin.disconnect();
   await questdb.end();

@@ -4,9 +4,9 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { pino } from "pino";
-import type { Logger } from "../../../deploy/logger.ts";
+import type { Logger } from "../../../ground/logger.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
 import { LISTEN_APPLICATION_NAME, RegistryCache } from "../../../pipelines/ledger/registry-cache.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
 import { config, unique } from "../../support/stack.ts";
 

@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { createKafka } from "../../../ground/kafka.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool, questdbSender } from "../../../ground/questdb.ts";
+import { ensureTopics, TOPICS } from "../../../ground/topics.ts";
 import { computeDevice, type DeviceResult } from "../../../pipelines/core/batch.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import { defaultSettings } from "../../../pipelines/core/settings.ts";
 import { type StoredHour, writeHour } from "../../../pipelines/ledger/energy-rows.ts";
 import { type ReplaySummary, replayRange } from "../../../pipelines/ledger/replay.ts";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool, questdbSender } from "../../../pipelines/runtime/questdb.ts";
-import { ensureTopics, TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { config, unique } from "../../support/stack.ts";
 import { type DeviceRows, deviceRows, poll } from "./support.ts";

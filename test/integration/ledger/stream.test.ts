@@ -2,8 +2,8 @@ import assert from "node:assert/strict";
 import { appendFileSync, readFileSync, writeFileSync } from "node:fs";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
-import { questdbPool } from "../../../pipelines/runtime/questdb.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
+import { questdbPool } from "../../../ground/questdb.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
 import {
   computeRows,

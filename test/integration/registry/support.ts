@@ -1,7 +1,7 @@
 // What the registry's integration tests share: a pool on a migrated database, and removal of what a test made.
 import type pg from "pg";
-import { createLogger } from "../../../deploy/logger.ts";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
 import { config } from "../../support/stack.ts";
 

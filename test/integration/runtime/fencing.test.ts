@@ -3,15 +3,15 @@
 // of a changelog that ends in transaction markers. Topics, group and processor name are this run's own.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../../deploy/logger.ts";
+import { createKafka, type Producer } from "../../../ground/kafka.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { changelogTopic, createTopicsReady, ensureTopics } from "../../../ground/topics.ts";
 import { isFenced } from "../../../pipelines/runtime/fenced.ts";
-import { createKafka, type Producer } from "../../../pipelines/runtime/kafka.ts";
 import { KafkaTransactions, transactionalId } from "../../../pipelines/runtime/kafka-transactions.ts";
 import { readTopic } from "../../../pipelines/runtime/read-topic.ts";
 import { readChangelog } from "../../../pipelines/runtime/restore.ts";
 import { type RunningRuntime, startRuntime } from "../../../pipelines/runtime/runtime.ts";
 import type { TaskError } from "../../../pipelines/runtime/task-error.ts";
-import { changelogTopic, createTopicsReady, ensureTopics } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { type Count, countCodec, countingProcessor, heartbeat } from "../../support/counting-processor.ts";
 import { committedOffset, deleteGroup, eventually } from "../../support/processors.ts";

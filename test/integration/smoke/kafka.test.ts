@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createKafka } from "../../../pipelines/runtime/kafka.ts";
+import { createKafka } from "../../../ground/kafka.ts";
 import { config, unique } from "../../support/stack.ts";
 
 test("kafka: a produced record is consumed back with its key and value", async () => {

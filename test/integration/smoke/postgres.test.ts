@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { postgresPool } from "../../../pipelines/runtime/postgres.ts";
+import { postgresPool } from "../../../ground/postgres.ts";
 import { config, unique } from "../../support/stack.ts";
 
 test("postgres: a row inserted with parameters is read back", async () => {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { questdbPool, questdbSender } from "../../../pipelines/runtime/questdb.ts";
+import { questdbPool, questdbSender } from "../../../ground/questdb.ts";
 import { config, unique } from "../../support/stack.ts";
 
 test("questdb: rows written over ILP/HTTP are read back over PGWire", async () => {

@@ -7,7 +7,7 @@ import { after, before, test } from "node:test";
 import pg from "pg";
 import type { CostVersion } from "../../../pipelines/core/cost.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
-import { ensureLedgerTables } from "../../../pipelines/ledger/tables.ts";
+import { ensureLedgerTables } from "../../../schemas/questdb/ledger.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
 import { config, unique } from "../../support/stack.ts";
 

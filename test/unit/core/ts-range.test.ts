@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig } from "../../../deploy/config.ts";
+import { loadConfig } from "../../../ground/config.ts";
 import {
   DEFAULT_MAX_FUTURE_MS,
   EARLIEST_TS,

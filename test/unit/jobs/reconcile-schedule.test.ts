@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError } from "../../../deploy/config.ts";
-import { createLogger } from "../../../deploy/logger.ts";
+import { ConfigError } from "../../../ground/config.ts";
+import { createLogger } from "../../../ground/logger.ts";
 import { scheduleReconcile } from "../../../pipelines/jobs/reconcile-schedule.ts";
 
 const logger = createLogger("test", "silent");

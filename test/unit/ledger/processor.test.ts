@@ -4,13 +4,13 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Sender } from "@questdb/nodejs-client";
 import fc from "fast-check";
-import { loadConfig } from "../../../deploy/config.ts";
+import { loadConfig } from "../../../ground/config.ts";
+import { TOPICS } from "../../../ground/topics.ts";
 import { computeDevice } from "../../../pipelines/core/batch.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import type { DeviceSettings } from "../../../pipelines/core/settings.ts";
 import { ledgerProcessor } from "../../../pipelines/ledger/processor.ts";
 import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { arrivalsArb, settingsArb } from "../core/arbitraries.ts";
 

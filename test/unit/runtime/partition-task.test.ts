@@ -2,10 +2,10 @@
 // runs): held offsets, dirty state, checkpoint contents, restore, redelivery, punctuation, failures, fencing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { TOPICS } from "../../../ground/topics.ts";
 import type { Processor } from "../../../pipelines/runtime/processor.ts";
 import { TaskError } from "../../../pipelines/runtime/task-error.ts";
 import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
-import { TOPICS } from "../../../pipelines/runtime/topics.ts";
 import { type Count, countingProcessor, heartbeat } from "../../support/counting-processor.ts";
 
 const topic = "hb";

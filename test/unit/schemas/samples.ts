@@ -162,6 +162,8 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       ],
       provisional: { ts: 1_700_000_030_000, anomaly: null },
       recalc_due: 1_700_000_090_000,
+      recalc_from: 1_699_999_990_000,
+      zone: "Europe/Berlin",
     },
     {
       offset: 0,
@@ -175,6 +177,8 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       hours: [],
       provisional: null,
       recalc_due: null,
+      recalc_from: null,
+      zone: null,
     },
   ],
   DeadLetter: [

@@ -1,10 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { FAULT_KINDS, type FaultKind } from "../../../connectors/simulator/fault-kinds.ts";
 import {
   DEFAULT_FAULT_RATES,
   DIP_WH,
-  FAULT_KINDS,
-  type FaultKind,
   type FaultRates,
   type FaultState,
   initialFaultState,

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { DEFAULT_FAULT_RATES } from "../../../connectors/simulator/faults.ts";
 import { parseFaultRates, parseOptions } from "../../../connectors/simulator/options.ts";
-import { ConfigError } from "../../../deploy/config.ts";
+import { ConfigError } from "../../../ground/config.ts";
 
 const NOW = Date.parse("2025-05-05T10:20:30.456Z");
 

@@ -1,7 +1,7 @@
 // QuestDB at the edge: rows go in over ILP/HTTP (the official client), queries go out over PGWire.
 import { Sender } from "@questdb/nodejs-client";
 import pg from "pg";
-import type { Config } from "../../deploy/config.ts";
+import type { Config } from "./config.ts";
 
 export { Sender } from "@questdb/nodejs-client";
 

@@ -1,5 +1,5 @@
 // The topics Wattline owns, created at start (idempotently) with partitions and retention from configuration.
-import { type Config, loadConfig } from "../../deploy/config.ts";
+import { type Config, loadConfig } from "./config.ts";
 import type { Admin } from "./kafka.ts";
 
 /** Every topic name, under a prefix (WATTLINE_TOPIC_PREFIX) that lets several deployments or test runs share a cluster. */
@@ -26,14 +26,35 @@ const TOPIC_OVERRIDES: Partial<Record<TopicKey, { partitions: number; retentionM
   broadcasts: { partitions: 1, retentionMs: 3_600_000 },
 };
 
-const prefix = loadConfig().env.WATTLINE_TOPIC_PREFIX;
+type Topics = ReturnType<typeof topicNames>;
 
-export const TOPICS = topicNames(prefix);
+// Read from the configuration on first use, never at import: a process (or a test) sets WATTLINE_TOPIC_PREFIX
+// before it names its first topic, not before it imports this module.
+let configured: { prefix: string; names: Topics } | undefined;
 
-export type TopicName = (typeof TOPICS)[keyof typeof TOPICS];
+function configuredTopics(): { prefix: string; names: Topics } {
+  if (configured === undefined) {
+    const prefix = loadConfig().env.WATTLINE_TOPIC_PREFIX;
+    configured = { prefix, names: topicNames(prefix) };
+  }
+  return configured;
+}
+
+/** The topic names under the configured prefix, looked up when a name is first asked for. */
+export const TOPICS: Topics = Object.defineProperties(
+  {} as Topics,
+  Object.fromEntries(
+    Object.keys(topicNames("")).map((key) => [
+      key,
+      { enumerable: true, get: () => configuredTopics().names[key as TopicKey] },
+    ]),
+  ),
+);
+
+export type TopicName = Topics[TopicKey];
 
 /** A compacted changelog keeps the latest state per key forever: what a processor restores from. */
-export const changelogTopic = (processor: string) => `${prefix}${processor}.state`;
+export const changelogTopic = (processor: string) => `${configuredTopics().prefix}${processor}.state`;
 
 export async function ensureTopics(
   admin: Admin,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ConfigError, loadConfig } from "../../../deploy/config.ts";
+import { ConfigError, loadConfig } from "../../../ground/config.ts";
 
 const base = { WATTLINE_STATE_DIR: "/nonexistent/wattline-state" };
 

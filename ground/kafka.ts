@@ -1,6 +1,6 @@
 // The one module that knows the Kafka client library; everything else asks it for producers, consumers and admins.
 import { Kafka, logLevel } from "kafkajs";
-import type { Config } from "../../deploy/config.ts";
+import type { Config } from "./config.ts";
 
 export type {
   Admin,
