@@ -2,8 +2,8 @@
 // epoch microseconds so the client's time zone never applies), written back whole over ILP. Shared by replay
 // (what a rewrite changes) and re-pricing (rows rewritten with a new cost).
 import type pg from "pg";
-import type { Anomaly, AnomalyType } from "../core/outputs.ts";
 import type { Sender } from "../../ground/questdb.ts";
+import type { Anomaly, AnomalyType } from "../core/outputs.ts";
 
 export const DAY_MS = 86_400_000;
 

@@ -6,25 +6,26 @@
 // device for which that fold reports a reading later than the allowed lateness is not the batch result: its
 // readings are read again (pass 2, only its partitions) and rebuilt in `ts` order. Memory holds one state and the
 // range's hour buckets per device; only pass-2 devices hold their readings.
-import type { Kafka, KafkaMessage } from "../../ground/kafka.ts";
+
 import type { Config } from "../../ground/config.ts";
-import { schemaStore } from "../../schemas/codec/schema-store.ts";
-import type { TelemetryReading } from "../../schemas/generated/types.ts";
-import { ledgerRebuild } from "../core/ledger-stream.ts";
-import type { Output } from "../core/outputs.ts";
-import { parseTimestamp, type Reading } from "../core/reading.ts";
+import type { Kafka, KafkaMessage } from "../../ground/kafka.ts";
 import { createKafka } from "../../ground/kafka.ts";
 import { postgresPool } from "../../ground/postgres.ts";
 import { questdbPool, questdbSender, type Sender } from "../../ground/questdb.ts";
-import { readTopic } from "../runtime/read-topic.ts";
 import { TOPICS } from "../../ground/topics.ts";
+import { schemaStore } from "../../schemas/codec/schema-store.ts";
+import type { TelemetryReading } from "../../schemas/generated/types.ts";
+import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
+import { ledgerRebuild } from "../core/ledger-stream.ts";
+import type { Output } from "../core/outputs.ts";
+import { parseTimestamp, type Reading } from "../core/reading.ts";
+import { readTopic } from "../runtime/read-topic.ts";
 import { DAY_MS, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
 import { toReading } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { ChangeReport, type DeviceChanges, type RowChanges } from "./replay-diff.ts";
 import { DeviceReplay, type Range } from "./replay-fold.ts";
 import { LedgerRows } from "./sink.ts";
-import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 
 export interface ReplayOptions {
   /** ISO-8601 with Z or an offset, or epoch ms. */
