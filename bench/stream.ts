@@ -1,6 +1,8 @@
 // bench/stream: readings per second from Kafka into QuestDB through the ledger processor (decode, fold, rollups,
 // changelog, commit), against a bare pipe in the same run: consume the same records and write each as one ILP row,
-// flushing per batch. Both drain the same pre-filled topic. Run: node --import tsx bench/stream.ts [readings]
+// flushing per batch. Both drain the same pre-filled topic. Each also reports the CPU time it took per reading: both
+// run in this process, one after the other, so process.cpuUsage() over each measured part (every thread: GC, I/O)
+// is that pipe's own. Run: node --import tsx bench/stream.ts [readings]
 import { randomBytes } from "node:crypto";
 
 const N = Number(process.argv[2] ?? 200_000);
@@ -15,14 +17,14 @@ const { createKafka } = await import("../ground/kafka.ts");
 const { questdbSender } = await import("../ground/questdb.ts");
 const { ensureTopics, TOPICS } = await import("../ground/topics.ts");
 const { startLedgerProcessor } = await import("../pipelines/ledger/processor.ts");
-const LEDGER_CHANGELOG = (await import("../pipelines/ledger/changelog.ts")).ledgerChangelog();
+const { ledgerChangelog } = await import("../pipelines/ledger/changelog.ts");
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 
 const config = loadConfig();
 const kafka = createKafka(config, "bench-stream");
 const admin = kafka.admin();
 await admin.connect();
-await ensureTopics(admin, config, [LEDGER_CHANGELOG]);
+await ensureTopics(admin, config, [ledgerChangelog()]);
 
 async function fill(): Promise<void> {
   const store = schemaStore();
@@ -60,16 +62,33 @@ async function consumed(groupId: string): Promise<number> {
   return offsets.flatMap((t) => t.partitions).reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
 }
 
+/** What a pipe did: readings per second, and CPU µs per reading. */
+interface Measured {
+  perSecond: number;
+  cpuUsPerReading: number;
+}
+
+/** Starts a measurement: call the result when the pipe has drained the topic. */
+function measure(): () => Measured {
+  const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  return () => {
+    const seconds = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    return { perSecond: N / seconds, cpuUsPerReading: (cpu.user + cpu.system) / N };
+  };
+}
+
 async function drained(groupId: string): Promise<void> {
   while ((await consumed(groupId)) < N) await new Promise((r) => setTimeout(r, 200));
 }
 
-async function bare(): Promise<number> {
+async function bare(): Promise<Measured> {
   const groupId = `bench-${run}-bare`;
   const sender = await questdbSender(config);
   const consumer = kafka.consumer({ groupId, maxBytes: 8 * 1024 * 1024 });
   const table = `bench_bare_${run}`;
-  const t0 = performance.now();
+  const done = measure();
   await consumer.connect();
   await consumer.subscribe({ topic: TOPICS.telemetry, fromBeginning: true });
   await consumer.run({
@@ -91,30 +110,35 @@ async function bare(): Promise<number> {
     },
   });
   await drained(groupId);
-  const seconds = (performance.now() - t0) / 1000;
+  const measured = done();
   await consumer.disconnect();
   await sender.close();
   await admin.deleteGroups([groupId]).catch(() => {});
-  return N / seconds;
+  return measured;
 }
 
-async function ledger(): Promise<number> {
-  const t0 = performance.now();
+async function ledger(): Promise<Measured> {
+  const done = measure();
   const processor = await startLedgerProcessor(config, createLogger("bench", "warn"));
   await drained(config.ledger.groupId);
-  const seconds = (performance.now() - t0) / 1000;
+  const measured = done();
   await processor.stop();
   await admin.deleteGroups([config.ledger.groupId]).catch(() => {});
-  return N / seconds;
+  return measured;
 }
 
 await fill();
 const baseline = await bare();
 const wattline = await ledger();
-await admin.deleteTopics({ topics: [...Object.values(TOPICS), LEDGER_CHANGELOG] }).catch(() => {});
+await admin.deleteTopics({ topics: [...Object.values(TOPICS), ledgerChangelog()] }).catch(() => {});
 await admin.disconnect();
 console.log(`readings:                        ${N} (${DEVICES} devices, one a minute)`);
-console.log(`baseline consume → ILP:          ${Math.round(baseline)} readings/s`);
-console.log(`wattline process ledger:         ${Math.round(wattline)} readings/s`);
-console.log(`ratio (wattline / baseline):     ${(wattline / baseline).toFixed(2)}`);
+console.log(`baseline consume → ILP:          ${Math.round(baseline.perSecond)} readings/s`);
+console.log(`wattline process ledger:         ${Math.round(wattline.perSecond)} readings/s`);
+console.log(`ratio (wattline / baseline):     ${(wattline.perSecond / baseline.perSecond).toFixed(2)}`);
+console.log(`baseline CPU per reading:        ${baseline.cpuUsPerReading.toFixed(1)} µs`);
+console.log(`wattline CPU per reading:        ${wattline.cpuUsPerReading.toFixed(1)} µs`);
+console.log(
+  `CPU ratio (wattline / baseline): ${(wattline.cpuUsPerReading / baseline.cpuUsPerReading).toFixed(2)}`,
+);
 process.exit(0);

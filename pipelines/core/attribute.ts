@@ -8,6 +8,12 @@ export interface HourShare {
 
 /** The shares of `(from, to]` (from < to), in time order; they sum to `delta_wh`. */
 export function attribute(from: number, to: number, delta_wh: number, clock: ZoneClock): HourShare[] {
+  // Most intervals lie within one hour: all of the delta is its share (what the loop below gives, without
+  // growing an array for it; this runs for every reading).
+  if (from < to) {
+    const first = clock.bucketOf(from);
+    if (to <= first.end) return [{ hour_start: first.start, energy_wh: delta_wh }];
+  }
   const shares: HourShare[] = [];
   const duration = to - from;
   let cursor = from;

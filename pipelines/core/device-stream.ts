@@ -36,11 +36,11 @@ export function ingest(
   settings: DeviceSettings,
   allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
 ): StreamStep {
-  const { arrival, ...release } = insertReading(state.reorder, r, allowedLatenessMs);
-  if (arrival === "duplicate")
+  const inserted = insertReading(state.reorder, r, allowedLatenessMs);
+  if (inserted.arrival === "duplicate")
     return { state, outputs: [{ kind: "duplicate", device_id: r.device_id, ts: r.ts }] };
-  if (arrival === "late") return { state, outputs: [{ kind: "late", reading: r }] };
-  return foldReleased(state.fold, release, settings);
+  if (inserted.arrival === "late") return { state, outputs: [{ kind: "late", reading: r }] };
+  return foldReleased(state.fold, inserted, settings);
 }
 
 /**
@@ -78,12 +78,18 @@ export function finish(state: DeviceStreamState, settings: DeviceSettings): Stre
 }
 
 function foldReleased(fold: DeviceState, release: Release, settings: DeviceSettings): StreamStep {
+  // Runs for every reading: the outputs of the usual single released reading are passed on without a copy.
+  const { released } = release;
+  if (released.length === 1) {
+    const step = processReading(fold, released[0] as Reading, settings);
+    return { state: { fold: step.state, reorder: release.state }, outputs: step.outputs };
+  }
   const outputs: Output[] = [];
   let current = fold;
-  for (const r of release.released) {
+  for (const r of released) {
     const step = processReading(current, r, settings);
     current = step.state;
-    outputs.push(...step.outputs);
+    for (const o of step.outputs) outputs.push(o);
   }
   return { state: { fold: current, reorder: release.state }, outputs };
 }

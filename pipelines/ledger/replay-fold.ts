@@ -1,17 +1,17 @@
 // One device in a replay: the pure rebuild fold, keeping only the hour buckets a replay of [from, to) can write
 // (so memory grows with the range, not with the device's history), and finished as the batch finishes.
-import { zoneClock } from "../core/hours.ts";
+import { ingest } from "../core/device-stream.ts";
+import { type ZoneClock, zoneClock } from "../core/hours.ts";
 import {
   finishRebuild,
   type LedgerStep,
   type Rebuild,
   rebuildRows,
-  rebuildStep,
   startRebuild,
 } from "../core/ledger-stream.ts";
 import type { Output } from "../core/outputs.ts";
 import type { Reading } from "../core/reading.ts";
-import { bucketDeltas, mergeBucket } from "../core/rollup.ts";
+import { addOutput } from "../core/rollup.ts";
 import type { DeviceSettings } from "../core/settings.ts";
 import { DAY_MS } from "./energy-rows.ts";
 
@@ -26,6 +26,7 @@ export class DeviceReplay {
   readonly #keepFrom: number;
   readonly #keepTo: number;
   readonly #limit: number;
+  readonly #clock: ZoneClock;
 
   constructor(
     readonly settings: DeviceSettings,
@@ -38,6 +39,7 @@ export class DeviceReplay {
     this.#keepFrom = range.from - 2 * DAY_MS;
     this.#keepTo = range.to + 2 * DAY_MS;
     this.#limit = Math.ceil((this.#keepTo - this.#keepFrom) / HOUR_MS) + 512;
+    this.#clock = zoneClock(settings.timezone);
   }
 
   /** A device rebuilt from all its readings at once (the second pass), to be finished like the others. */
@@ -52,10 +54,20 @@ export class DeviceReplay {
     return this.acc.late > 0;
   }
 
+  /**
+   * `rebuildStep` (the stream fold, its outputs merged into the hour buckets), with each output added to the
+   * buckets in place (`addOutput`) rather than as delta objects: a replay takes every reading of a topic.
+   */
   step(r: Reading): Output[] {
-    const outputs = rebuildStep(this.acc, r, this.settings, this.latenessMs);
-    if (this.acc.all.size > this.#limit) this.#prune();
-    return outputs;
+    const acc = this.acc;
+    const step = ingest(acc.state.stream, r, this.settings, this.latenessMs);
+    acc.state.stream = step.state;
+    for (const o of step.outputs) {
+      if (o.kind === "late") acc.late++;
+      else addOutput(acc.all, o, this.#clock);
+    }
+    if (acc.all.size > this.#limit) this.#prune();
+    return step.outputs;
   }
 
   /** Releases the reorder buffer and applies the last suspect, as the batch does at its end. */
