@@ -1,7 +1,8 @@
 // The import directions README.md's "Architecture" states, checked by `npm run deps` (and so by CI).
 //
 // Layers, lowest first: a module imports its own layer and the layers below it, never one above.
-//   ground ← schemas ← pipelines/core ← pipelines ← connectors ← api ← deploy ← bin
+//   ground ← schemas ← pipelines/core ← pipelines ← connectors ← api ← web ← deploy ← bin
+// web/ is the browser app and its build: deploy builds it, and it imports nothing of the server's (rule below).
 // test/ and bench/ may import anything; nothing imports them. No cycles anywhere.
 const LAYERS = [
   { name: "ground", path: "^ground/", is: "config, logs, lifecycle, metrics, clients, topics" },
@@ -10,6 +11,7 @@ const LAYERS = [
   { name: "pipelines", path: "^pipelines/(?!core/)", is: "the processor runtime, processors, commands" },
   { name: "connectors", path: "^connectors/", is: "sources into Kafka, the simulators" },
   { name: "api", path: "^api/", is: "the Hono app" },
+  { name: "web", path: "^web/", is: "the browser app (web/src) and its build" },
   { name: "deploy", path: "^deploy/", is: "the local stack, starting everything" },
   { name: "bin", path: "^bin/", is: "the command line" },
 ];
@@ -52,6 +54,21 @@ module.exports = {
       severity: "error",
       from: { pathNot: ["^ground/", "^deploy/stack/", TOOLS] },
       to: { path: "^node_modules/(kafkajs|@questdb/nodejs-client)/" },
+    },
+    {
+      name: "web-is-browser-code",
+      comment:
+        "web/src runs in the browser: it imports itself and uPlot only (the API's shapes are its own types, never server code)",
+      severity: "error",
+      from: { path: "^web/src/" },
+      to: { pathNot: ["^web/src/", "^node_modules/uplot/"] },
+    },
+    {
+      name: "web-build-is-standalone",
+      comment: "web/build.ts needs esbuild and node: modules, nothing of the server's layers",
+      severity: "error",
+      from: { path: "^web/" },
+      to: { path: "^(ground|schemas|pipelines|connectors|api)/" },
     },
     {
       name: "no-circular",

@@ -9,6 +9,7 @@ import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
 import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
 import { type Config, loadConfig } from "../ground/config.ts";
 import { createLogger } from "../ground/logger.ts";
+import { isAppPath, mountAppAssets } from "./app-assets.ts";
 import { authenticate, rateLimit } from "./auth/middleware.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
 import { BackgroundJobs } from "./background.ts";
@@ -33,6 +34,7 @@ import { jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
 import { meterRoutes } from "./routes/meters.ts";
 import { reviewTicketRoutes } from "./routes/review-tickets.ts";
+import { sessionRoutes } from "./routes/session.ts";
 import { siteRoutes } from "./routes/sites.ts";
 import { systemRoutes } from "./routes/systems.ts";
 import { LiveMonitor } from "./ws/monitor.ts";
@@ -84,6 +86,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
       deps.broadcasts,
     ),
     ...apiKeyRoutes(db),
+    ...sessionRoutes(),
   ];
   routes.push(...metaRoutes(() => routes, packageVersion()));
   return routes;
@@ -104,9 +107,16 @@ export function createApp(deps: ApiDependencies): Hono {
         ),
     }),
   );
-  app.use(authenticate(deps.postgres, (c) => PUBLIC_PATHS.has(c.req.path), cacheTtlMs(deps)));
+  app.use(
+    authenticate(
+      deps.postgres,
+      (c) => PUBLIC_PATHS.has(c.req.path) || isAppPath(c.req.path),
+      cacheTtlMs(deps),
+    ),
+  );
   app.use(rateLimit(new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT)));
   mount(app, apiRoutes(deps));
+  mountAppAssets(app);
   app.notFound((c) =>
     errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
   );
