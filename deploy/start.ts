@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import { setTimeout as sleep } from "node:timers/promises";
 import { loadConfig } from "../ground/config.ts";
 import { postgresPool } from "../ground/postgres.ts";
+import { buildWeb, formatSizes } from "../web/build.ts";
 import { registerFleet } from "./register-fleet.ts";
 import { up } from "./stack/commands.ts";
 
@@ -54,6 +55,8 @@ export async function start(): Promise<void> {
   if (process.exitCode) return;
   const config = loadConfig();
   await (await import("../schemas/postgres/migrate.ts")).migrate(config);
+  // The API serves the web app at /app from what this writes.
+  process.stdout.write(`[start] ${formatSizes(await buildWeb())}`);
   const manifest = join(config.stateDir, "simulated-fleet.json");
   const children = new Map<string, ChildProcess>();
   let port = config.metrics.port;
@@ -68,11 +71,12 @@ export async function start(): Promise<void> {
       process.stdout.write(
         `[start] the simulated fleet is not registered (${err.message}): default settings apply\n`,
       );
-      return 0;
+      return { devices: 0, systems: 0 };
     })
     .finally(() => pool.end());
   process.stdout.write(
-    `\nWattline is running: API http://localhost:${config.api.port} (GET /health), ${registered} simulated devices ` +
+    `\nWattline is running: API http://localhost:${config.api.port} (GET /health), the web app at ` +
+      `http://localhost:${config.api.port}/app, ${registered.devices} simulated devices in ${registered.systems} systems ` +
       `over MQTT, metrics from port ${config.metrics.port}. Ctrl-C stops it; \`npx wattline stack down\` stops the stack.\n\n`,
   );
   const stop = async () => {
