@@ -31,3 +31,22 @@ export function scrollingTable(label: string, table: HTMLTableElement): HTMLElem
 export function row(cells: Child[], header = false): HTMLTableRowElement {
   return h("tr", {}, ...cells.map((c) => (header ? h("th", { scope: "col" }, c) : h("td", {}, c))));
 }
+
+/**
+ * A table that becomes one card per row on a narrow screen (styles.css, `.stacked`): each cell then shows its
+ * column's name, so that nothing (an action button, say) is off to the side.
+ */
+export function stackedTable(columns: string[], rows: Child[][]): HTMLTableElement {
+  return h(
+    "table",
+    { class: "stacked" },
+    h("thead", {}, row(columns, true)),
+    h(
+      "tbody",
+      {},
+      ...rows.map((cells) =>
+        h("tr", {}, ...cells.map((c, i) => h("td", { "data-label": columns[i] ?? "" }, c))),
+      ),
+    ),
+  );
+}

@@ -1,7 +1,7 @@
 // The fleet: every site with its systems, how many of their devices are online (the status processor's view),
 // how long ago each system was last heard from, and the open review tickets, which operators can resolve here.
 import { api, listAll, problem } from "../api.ts";
-import { h, row, scrollingTable } from "../dom.ts";
+import { h, scrollingTable, stackedTable } from "../dom.ts";
 import * as fmt from "../format.ts";
 import { canOperate } from "../session.ts";
 import type { Device, ReviewTicket, Role, Site, System } from "../types.ts";
@@ -50,31 +50,25 @@ function siteSection(site: Site, fleet: Fleet): HTMLElement {
   const devices = fleet.devices.filter((d) => d.site_id === site.id);
   const systems = fleet.systems.filter((s) => s.site_id === site.id);
   const loose = devices.filter((d) => d.system_id === null);
-  const body = h(
-    "tbody",
-    {},
-    ...systems.map((s) => {
-      const own = devices.filter((d) => d.system_id === s.id);
-      const name = s.name ?? s.key;
-      return row([
-        h("a", { href: `#/systems/${s.id}` }, name),
-        deviceSummary(own),
-        lastHeard(own, site.timezone),
-        h("a", { href: `#/energy?scope=system&id=${s.id}`, "aria-label": `Energy of ${name}` }, "Energy"),
-      ]);
-    }),
-    loose.length > 0
-      ? row(["Devices without a system", deviceSummary(loose), lastHeard(loose, site.timezone), ""])
-      : null,
-  );
-  const heading = `${site.name}`;
+  const rows = systems.map((s): (string | HTMLElement)[] => {
+    const own = devices.filter((d) => d.system_id === s.id);
+    const name = s.name ?? s.key;
+    return [
+      h("a", { href: `#/systems/${s.id}` }, name),
+      deviceSummary(own),
+      lastHeard(own, site.timezone),
+      h("a", { href: `#/energy?scope=system&id=${s.id}`, "aria-label": `Energy of ${name}` }, "Energy"),
+    ];
+  });
+  if (loose.length > 0)
+    rows.push(["Devices without a system", deviceSummary(loose), lastHeard(loose, site.timezone), ""]);
   return h(
     "section",
     { class: "site" },
-    h("h2", {}, heading, h("span", { class: "muted" }, ` ${site.id} · ${site.timezone}`)),
+    h("h2", {}, site.name, h("span", { class: "muted" }, ` ${site.id} · ${site.timezone}`)),
     scrollingTable(
       `Systems of ${site.name}`,
-      h("table", {}, h("thead", {}, row(["System", "Devices", "Last reading", "Energy"], true)), body),
+      stackedTable(["System", "Devices", "Last reading", "Energy"], rows),
     ),
   );
 }
@@ -86,11 +80,11 @@ function ticketDetails(t: ReviewTicket): string {
 
 function ticketSection(tickets: ReviewTicket[], role: Role, announce: (text: string) => void): HTMLElement {
   const operator = canOperate(role);
-  const resolve = async (t: ReviewTicket, button: HTMLButtonElement, tr: HTMLTableRowElement) => {
+  const resolve = async (t: ReviewTicket, button: HTMLButtonElement) => {
     button.disabled = true;
     try {
       await api(`/api/v1/review-tickets/${t.id}/resolve`, { method: "POST", body: {} });
-      tr.remove();
+      button.closest("tr")?.remove();
       announce(`Ticket ${t.id} resolved.`);
     } catch (err) {
       button.disabled = false;
@@ -98,13 +92,19 @@ function ticketSection(tickets: ReviewTicket[], role: Role, announce: (text: str
     }
   };
   const rows = tickets.map((t) => {
-    const tr = row([String(t.id), t.kind, t.device_id ?? "—", fmt.age(t.created_at), ticketDetails(t)]);
+    const cells: (string | HTMLElement)[] = [
+      String(t.id),
+      t.kind,
+      t.device_id ?? "—",
+      fmt.age(t.created_at),
+      ticketDetails(t),
+    ];
     if (operator) {
       const button = h("button", { type: "button", "aria-label": `Resolve ticket ${t.id}` }, "Resolve");
-      button.addEventListener("click", () => void resolve(t, button, tr));
-      tr.append(h("td", {}, button));
+      button.addEventListener("click", () => void resolve(t, button));
+      cells.push(button);
     }
-    return tr;
+    return cells;
   });
   const head = ["Ticket", "Kind", "Device", "Opened", "Details", ...(operator ? ["Action"] : [])];
   return h(
@@ -113,10 +113,7 @@ function ticketSection(tickets: ReviewTicket[], role: Role, announce: (text: str
     h("h2", { id: "tickets-title" }, `Open review tickets (${fmt.count(tickets.length)})`),
     tickets.length === 0
       ? h("p", {}, "No open tickets.")
-      : scrollingTable(
-          "Open review tickets",
-          h("table", { class: "tickets" }, h("thead", {}, row(head, true)), h("tbody", {}, ...rows)),
-        ),
+      : scrollingTable("Open review tickets", stackedTable(head, rows)),
   );
 }
 
@@ -142,7 +139,7 @@ export function fleetPage(main: HTMLElement, role: Role): () => void {
         h(
           "p",
           { class: "summary" },
-          `${fmt.count(fleet.sites.length)} sites, ${fmt.count(fleet.systems.length)} systems, ${fmt.count(fleet.devices.length)} devices, ${fmt.count(online)} online.`,
+          `Sites: ${fmt.count(fleet.sites.length)} · systems: ${fmt.count(fleet.systems.length)} · devices: ${fmt.count(fleet.devices.length)}, ${fmt.count(online)} online`,
         ),
         ...fleet.sites.map((site) => siteSection(site, fleet)),
         ticketSection(fleet.tickets, role, announce),

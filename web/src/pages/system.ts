@@ -19,7 +19,11 @@ const FIGURES: [field: string, label: string, show: (s: Snapshot) => string][] =
   ["monthly_savings", "Saved this month", (s) => fmt.money(s.monthly_savings, s.currency)],
   ["total_savings", "Saved in all", (s) => fmt.money(s.total_savings, s.currency)],
   ["co2_offset_kg", "CO₂ avoided", (s) => fmt.kg(s.co2_offset_kg)],
-  ["trees_planted_equivalent", "Trees (a year each)", (s) => fmt.decimal(s.trees_planted_equivalent, 1)],
+  [
+    "trees_planted_equivalent",
+    "Trees (a year each)",
+    (s) => fmt.decimal(s.trees_planted_equivalent, s.trees_planted_equivalent < 10 ? 2 : 1),
+  ],
   ["devices", "Devices online", (s) => `${fmt.count(s.devices.online)} / ${fmt.count(s.devices.total)}`],
 ];
 

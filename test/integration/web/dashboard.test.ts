@@ -1,0 +1,117 @@
+// The system page in a real Chromium against the real services: sign-in with a key (kept in sessionStorage only),
+// the live feed's snapshot, a reading published over MQTT changing the figures within 2 s, and the API stopped and
+// started again: the page shows it offline, then live figures again without a reload. Screenshots at both widths.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import mqtt, { type MqttClient } from "mqtt";
+import type { Browser, Page } from "playwright-core";
+import { type MqttConnector, startMqttConnector } from "../../../connectors/mqtt/connector.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { launchChromium } from "../../support/browser.ts";
+import { config } from "../../support/stack.ts";
+import { type Harness, harness } from "../api/support.ts";
+import { ApiInstance, buildAssets, screenshots, seedWebFleet, signIn, type WebFleet } from "./support.ts";
+
+let h: Harness;
+let fleet: WebFleet;
+let api: ApiInstance;
+let connector: MqttConnector;
+let publisher: MqttClient;
+let browser: Browser;
+let page: Page;
+
+before(async (t) => {
+  for (const line of (await buildAssets()).trimEnd().split("\n")) t.diagnostic(line);
+  h = await harness("web-live");
+  fleet = await seedWebFleet(h);
+  api = await ApiInstance.start(h);
+  connector = await startMqttConnector(
+    { ...config, mqtt: { ...config.mqtt, clientId: `${h.tag}-connector` } },
+    createLogger("test", "warn"),
+    { cleanSession: true },
+  );
+  publisher = await mqtt.connectAsync(config.mqtt.url, {
+    username: config.mqtt.username,
+    password: config.mqtt.password,
+    clientId: `${h.tag}-publisher`,
+  });
+  browser = await launchChromium();
+  page = await (await browser.newContext({ locale: "en-US", timezoneId: "UTC" })).newPage();
+});
+
+after(async () => {
+  await browser?.close();
+  await publisher?.endAsync();
+  await connector?.stop();
+  await api?.stop();
+  await h?.close();
+});
+
+const figure = (field: string) => page.locator(`dd[data-field="${field}"]`);
+const connection = (state: string) => page.locator(`p.connection[data-state="${state}"]`);
+
+/** Publishes an inverter reading as a device does; returns when the broker has it. */
+async function publish(powerW: number, energyWhTotal: number): Promise<void> {
+  await publisher.publishAsync(
+    `autovolt/${fleet.inverter}/telemetry`,
+    JSON.stringify({ energy_wh_total: energyWhTotal, power_w: powerW, ts: new Date().toISOString() }),
+    { qos: 1 },
+  );
+}
+
+test("a wrong key is refused; a viewer's key signs in and stays in this tab's sessionStorage only", async () => {
+  await page.goto(`${api.base}/app/#/systems/${fleet.systemId}`);
+  await page.getByLabel("API key").fill("wl_AAAAAAAAAAAA_not-a-key");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("alert").filter({ hasText: "unknown or revoked" }).waitFor();
+  await signIn(page, h.keys.viewer);
+  const stored = await page.evaluate(() => ({
+    session: Object.values(sessionStorage),
+    local: localStorage.length,
+    cookies: document.cookie,
+  }));
+  assert.deepEqual(stored, { session: [h.keys.viewer], local: 0, cookies: "" });
+});
+
+test("the system page shows the live feed's snapshot", async () => {
+  await connection("live").waitFor();
+  await page.getByRole("heading", { level: 1, name: /Rooftop PV and storage/ }).waitFor();
+  await page.waitForFunction(
+    () => document.querySelector('dd[data-field="total_generation_kwh"]')?.textContent !== "…",
+  );
+  assert.equal(await figure("total_generation_kwh").textContent(), "2.00\u00a0kWh");
+  assert.equal(await figure("current_generation_kw").textContent(), "1.20\u00a0kW");
+  assert.equal(await figure("total_savings").textContent(), "€0.60");
+  assert.equal(await figure("co2_offset_kg").textContent(), "1.00\u00a0kg");
+  assert.equal(await figure("devices").textContent(), "0 / 5");
+  assert.equal(await page.locator("details table tbody tr").count(), 24);
+});
+
+test("a reading published over MQTT changes the figures within 2 s", async () => {
+  await publish(3456, 2100);
+  await figure("current_generation_kw").filter({ hasText: "3.46\u00a0kW" }).waitFor({ timeout: 2000 });
+  assert.match(
+    (await page.locator('[data-field="last_reading"]').textContent()) ?? "",
+    new RegExp(fleet.inverter),
+  );
+  await screenshots(page, "system");
+});
+
+test("the API stops: offline, figures kept; it starts again: live figures without a reload", async () => {
+  await page.evaluate(() => {
+    (window as unknown as { sameDocument: boolean }).sameDocument = true;
+  });
+  await api.stop();
+  await connection("offline").waitFor({ timeout: 10_000 });
+  assert.equal(await figure("current_generation_kw").textContent(), "3.46\u00a0kW", "the last figures stay");
+  assert.match((await page.locator(".connection-detail").textContent()) ?? "", /Reconnecting/);
+  await screenshots(page, "system-offline");
+  await api.start();
+  await connection("live").waitFor({ timeout: 30_000 });
+  await publish(789, 2200);
+  await figure("current_generation_kw").filter({ hasText: "0.79\u00a0kW" }).waitFor({ timeout: 2000 });
+  assert.equal(
+    await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
+    true,
+  );
+});

@@ -1,0 +1,158 @@
+// What the web app's browser tests share: the assets built as `npm start` builds them, an API instance (the app,
+// its live feed and its socket) that can be stopped and started again on the same port, and screenshots into
+// docs/screenshots.
+import type { Server } from "node:http";
+import { createServer } from "node:net";
+import { join } from "node:path";
+import { serve } from "@hono/node-server";
+import type { Page } from "playwright-core";
+import { type LiveMonitoring, startLiveMonitoring } from "../../../api/ws/server.ts";
+import { createKafka } from "../../../ground/kafka.ts";
+import { createLogger } from "../../../ground/logger.ts";
+import { buildWeb, formatSizes } from "../../../web/build.ts";
+import { VIEWPORTS } from "../../support/browser.ts";
+import { registerTestFleet } from "../../support/fleet.ts";
+import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
+import { config } from "../../support/stack.ts";
+import type { Harness } from "../api/support.ts";
+
+const logger = createLogger("test", "warn");
+
+export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
+
+/** Builds the assets the API serves; returns the build's size report. */
+export async function buildAssets(): Promise<string> {
+  return formatSizes(await buildWeb());
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const address = probe.address();
+  await new Promise((resolve) => probe.close(resolve));
+  if (address === null || typeof address === "string") throw new Error("no port");
+  return address.port;
+}
+
+export const ZONE = "Europe/Berlin";
+/** The day Berlin's clocks go forward: 23 local hours. */
+export const DST_DAY = "2025-03-30";
+
+export interface WebFleet {
+  siteId: string;
+  systemId: number;
+  inverter: string;
+  meter: string;
+}
+
+/**
+ * A five-device fleet in Berlin registered as `npm start` registers its fleet (one system), with a ledger: the
+ * inverter made 2 kWh over the last two and a half hours and reported 1200 W two minutes ago; the meter counted
+ * every hour of the DST day. Priced at 0.30 EUR/kWh.
+ */
+export async function seedWebFleet(h: Harness): Promise<WebFleet> {
+  await registerTestFleet(h.pool, h.tag, { devices: 5, timezones: [ZONE] });
+  const siteId = `${h.tag}-site-001`;
+  const [inverter, meter] = [`${h.tag}-inv-0001`, `${h.tag}-mtr-0001`];
+  const { rows } = await h.pool.query<{ id: number }>("SELECT id FROM systems WHERE site_id = $1", [siteId]);
+  const systemId = Number(rows[0]?.id);
+  const ago = (minutes: number) => new Date(Date.now() - minutes * 60_000).toISOString();
+  const dstHours = Array.from({ length: 24 }, (_, i) =>
+    reading(
+      meter,
+      new Date(Date.parse("2025-03-29T23:00:00Z") + i * 3_600_000).toISOString(),
+      1000 + i * i * 10,
+    ),
+  );
+  const seeded = await seedLedger(
+    [
+      {
+        site_id: siteId,
+        settings: { device_id: inverter, timezone: ZONE },
+        readings: [
+          reading(inverter, ago(150), 0, 0),
+          reading(inverter, ago(90), 600, 700),
+          reading(inverter, ago(30), 1500, 1000),
+          reading(inverter, ago(2), 2000, 1200),
+        ],
+      },
+      { site_id: siteId, settings: { device_id: meter, timezone: ZONE }, readings: dstHours },
+    ],
+    [
+      {
+        cost_per_kwh: 0.3,
+        currency: "EUR",
+        effective_from: Date.UTC(2020, 0),
+        scope: { kind: "site", site_id: siteId },
+      },
+    ],
+  );
+  await waitForRows(h.questdb, [inverter, meter], rowCounts(seeded));
+  return { siteId, systemId, inverter, meter };
+}
+
+/** One API process's parts in this process: stop() and start() again keep the address. */
+export class ApiInstance {
+  #live: LiveMonitoring | undefined;
+  #server: Server | undefined;
+
+  private constructor(
+    private readonly h: Harness,
+    readonly port: number,
+  ) {}
+
+  static async start(h: Harness): Promise<ApiInstance> {
+    const api = new ApiInstance(h, await freePort());
+    await api.start();
+    return api;
+  }
+
+  get base(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const live = startLiveMonitoring(
+      { kafka: createKafka(config), config, postgres: this.h.pool, questdb: this.h.questdb, logger },
+      { coalesceMs: 50 },
+    );
+    const app = this.h.makeApp({ monitoring: live.monitor, broadcasts: live.broadcasts });
+    this.#live = live;
+    this.#server = await new Promise<Server>((resolve) => {
+      const s = serve(
+        { fetch: app.fetch, port: this.port, hostname: "127.0.0.1", websocket: { server: live.wss } },
+        () => resolve(s as Server),
+      );
+    });
+    await live.ready;
+  }
+
+  /** As the API's shutdown does: live feed clients first, then the server. */
+  async stop(): Promise<void> {
+    const [live, server] = [this.#live, this.#server];
+    this.#live = undefined;
+    this.#server = undefined;
+    await live?.stop();
+    if (server) await new Promise((resolve) => server.close(resolve));
+  }
+}
+
+/** Both widths, as docs/screenshots/<name>-desktop.png and -phone.png. */
+export async function screenshots(page: Page, name: string): Promise<void> {
+  for (const [width, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    // Charts follow their container's width on the next frame.
+    await page.evaluate(
+      () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))),
+    );
+    await page.screenshot({ path: join(SCREENSHOTS, `${name}-${width}.png`), fullPage: true });
+  }
+  await page.setViewportSize(VIEWPORTS.desktop);
+}
+
+/** Signs in through the form, as a person does. */
+export async function signIn(page: Page, key: string): Promise<void> {
+  await page.getByLabel("API key").fill(key);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
