@@ -1,8 +1,9 @@
 // The live feed's client: one WebSocket to /ws/monitoring/:system_id with the key as a subprotocol (a browser
 // cannot set headers on an upgrade, and a query string would put the key in URLs), reconnection with
 // exponential backoff and jitter after the socket closes (an API restart, a network change), and a stale state
-// when no message came for longer than the feed's refresh period.
+// when no message came for longer than the feed's refresh period (its snapshots come every 60 s).
 import { api } from "./api.ts";
+import { retryDelayMs } from "./backoff.ts";
 import type { FeedMessage } from "./types.ts";
 
 export type FeedState =
@@ -19,12 +20,6 @@ export interface FeedHandlers {
 }
 
 export const STALE_AFTER_MS = 75_000;
-const FIRST_RETRY_MS = 1000;
-const MAX_RETRY_MS = 15_000;
-
-/** Attempt n waits 2ⁿ s up to 15 s, then ±25 % so that many clients do not return in step after a restart. */
-export const retryDelayMs = (attempt: number, random = Math.random()): number =>
-  Math.min(MAX_RETRY_MS, FIRST_RETRY_MS * 2 ** attempt) * (0.75 + random * 0.5);
 
 export class LiveFeed {
   #socket: WebSocket | undefined;

@@ -7,10 +7,11 @@ import mqtt, { type MqttClient } from "mqtt";
 import type { Browser, Page } from "playwright-core";
 import { type MqttConnector, startMqttConnector } from "../../../connectors/mqtt/connector.ts";
 import { createLogger } from "../../../ground/logger.ts";
+import { buildWeb, formatSizes } from "../../../web/build.ts";
 import { launchChromium } from "../../support/browser.ts";
 import { config } from "../../support/stack.ts";
 import { type Harness, harness } from "../api/support.ts";
-import { ApiInstance, buildAssets, screenshots, seedWebFleet, signIn, type WebFleet } from "./support.ts";
+import { ApiInstance, screenshots, seedWebFleet, signIn, type WebFleet } from "./support.ts";
 
 let h: Harness;
 let fleet: WebFleet;
@@ -19,9 +20,10 @@ let connector: MqttConnector;
 let publisher: MqttClient;
 let browser: Browser;
 let page: Page;
+/** Uncaught errors and Content-Security-Policy refusals in the page: there must be none. */
+const pageErrors: string[] = [];
 
-before(async (t) => {
-  for (const line of (await buildAssets()).trimEnd().split("\n")) t.diagnostic(line);
+before(async () => {
   h = await harness("web-live");
   fleet = await seedWebFleet(h);
   api = await ApiInstance.start(h);
@@ -37,6 +39,10 @@ before(async (t) => {
   });
   browser = await launchChromium();
   page = await (await browser.newContext({ locale: "en-US", timezoneId: "UTC" })).newPage();
+  page.on("pageerror", (err) => pageErrors.push(err.message));
+  page.on("console", (m) => {
+    if (m.text().includes("Content Security Policy")) pageErrors.push(m.text());
+  });
 });
 
 after(async () => {
@@ -58,6 +64,13 @@ async function publish(powerW: number, energyWhTotal: number): Promise<void> {
     { qos: 1 },
   );
 }
+
+test("the build writes the app, printing its sizes: script and styles well under 150 kB gzipped", async (t) => {
+  const assets = await buildWeb();
+  for (const line of formatSizes(assets).trimEnd().split("\n")) t.diagnostic(line);
+  const gzipped = assets.filter((a) => a.file !== "index.html").reduce((sum, a) => sum + a.gzipBytes, 0);
+  assert.ok(gzipped < 150_000, `${gzipped} bytes gzipped`);
+});
 
 test("a wrong key is refused; a viewer's key signs in and stays in this tab's sessionStorage only", async () => {
   await page.goto(`${api.base}/app/#/systems/${fleet.systemId}`);

@@ -6,18 +6,10 @@ import { readFile } from "node:fs/promises";
 import { after, before, test } from "node:test";
 import { DateTime } from "luxon";
 import type { Browser, BrowserContext, Page } from "playwright-core";
+import { buildWeb } from "../../../web/build.ts";
 import { launchChromium } from "../../support/browser.ts";
 import { type Harness, harness } from "../api/support.ts";
-import {
-  ApiInstance,
-  buildAssets,
-  DST_DAY,
-  screenshots,
-  seedWebFleet,
-  signIn,
-  type WebFleet,
-  ZONE,
-} from "./support.ts";
+import { ApiInstance, DST_DAY, screenshots, seedWebFleet, signIn, type WebFleet, ZONE } from "./support.ts";
 
 let h: Harness;
 let fleet: WebFleet;
@@ -26,7 +18,7 @@ let browser: Browser;
 let ticketId: number;
 
 before(async () => {
-  await buildAssets();
+  await buildWeb();
   h = await harness("web-pages");
   fleet = await seedWebFleet(h);
   const { rows } = await h.pool.query<{ id: number }>(

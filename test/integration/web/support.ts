@@ -1,5 +1,5 @@
-// What the web app's browser tests share: the assets built as `npm start` builds them, an API instance (the app,
-// its live feed and its socket) that can be stopped and started again on the same port, and screenshots into
+// What the web app's browser tests share: a small fleet with a ledger, an API instance (the app, its live feed
+// and its socket) that can be stopped and started again on the same port, signing in, and screenshots into
 // docs/screenshots.
 import type { Server } from "node:http";
 import { createServer } from "node:net";
@@ -9,7 +9,6 @@ import type { Page } from "playwright-core";
 import { type LiveMonitoring, startLiveMonitoring } from "../../../api/ws/server.ts";
 import { createKafka } from "../../../ground/kafka.ts";
 import { createLogger } from "../../../ground/logger.ts";
-import { buildWeb, formatSizes } from "../../../web/build.ts";
 import { VIEWPORTS } from "../../support/browser.ts";
 import { registerTestFleet } from "../../support/fleet.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
@@ -19,11 +18,6 @@ import type { Harness } from "../api/support.ts";
 const logger = createLogger("test", "warn");
 
 export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
-
-/** Builds the assets the API serves; returns the build's size report. */
-export async function buildAssets(): Promise<string> {
-  return formatSizes(await buildWeb());
-}
 
 async function freePort(): Promise<number> {
   const probe = createServer();
