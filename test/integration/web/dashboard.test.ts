@@ -100,6 +100,16 @@ test("the system page shows the live feed's snapshot", async () => {
   assert.equal(await page.locator("details table tbody tr").count(), 24);
 });
 
+test("figures follow the browser's language: German separators and currency placement", async () => {
+  const german = await (await browser.newContext({ locale: "de-DE", timezoneId: "UTC" })).newPage();
+  await german.goto(`${api.base}/app/#/systems/${fleet.systemId}`);
+  await signIn(german, h.keys.viewer);
+  const total = german.locator('dd[data-field="total_generation_kwh"]');
+  await total.filter({ hasText: "2,00\u00a0kWh" }).waitFor();
+  assert.equal(await german.locator('dd[data-field="total_savings"]').textContent(), "0,60\u00a0€");
+  await german.context().close();
+});
+
 test("a reading published over MQTT changes the figures within 2 s", async () => {
   await publish(3456, 2100);
   await figure("current_generation_kw").filter({ hasText: "3.46\u00a0kW" }).waitFor({ timeout: 2000 });
