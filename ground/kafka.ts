@@ -1,5 +1,6 @@
 // The one module that knows the Kafka client library; everything else asks it for producers, consumers and admins.
 import { Kafka, logLevel } from "kafkajs";
+import { boundSends } from "./bounded-sends.ts";
 import type { Config } from "./config.ts";
 
 export type {
@@ -15,11 +16,15 @@ export type {
 } from "kafkajs";
 export { AssignerProtocol } from "kafkajs";
 
+/** A Kafka client whose producers split every send by bytes (ground/bounded-sends.ts). */
 export function createKafka(config: Config, clientId = config.kafka.clientId): Kafka {
-  return new Kafka({
+  const kafka = new Kafka({
     clientId,
     brokers: config.kafka.brokers,
     logLevel: logLevel.ERROR,
     retry: { retries: 8 },
   });
+  const producer = kafka.producer.bind(kafka);
+  kafka.producer = (options) => boundSends(producer(options));
+  return kafka;
 }

@@ -1,15 +1,15 @@
 // `wattline connect file <path|->`: an NDJSON backfill into Kafka with the MQTT connector's validation, a progress
 // bar on a terminal and a summary at the end. Every line ends up on Kafka: as its record or as a dead letter.
 import { createReadStream, statSync } from "node:fs";
-import { createInterface } from "node:readline";
 import { SingleBar } from "cli-progress";
 import type { Config } from "../../ground/config.ts";
-import { TOPICS } from "../../ground/topics.ts";
 import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, recordsOut } from "../metrics.ts";
 import { loadRoutes } from "../mqtt/routes.ts";
-import { translateLine } from "./lines.ts";
+import { outgoing } from "../outgoing.ts";
+import { boundedLines } from "./bounded-lines.ts";
+import { maxLineBytes, translateRead } from "./lines.ts";
 
 export interface FileSummary {
   lines: number;
@@ -37,25 +37,29 @@ export async function backfillFile(config: Config, path: string, progress: boole
   const summary: FileSummary = { lines: 0, valid: 0, dead_lettered: 0, reasons: {} };
   let bytes = 0;
   try {
-    for await (const line of createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY })) {
+    for await (const line of boundedLines(input, maxLineBytes(limits.maxPayloadBytes))) {
       summary.lines++;
-      bytes += Buffer.byteLength(line) + 1;
+      bytes += (line.tooLong ? line.tooLong.size : line.bytes.length) + 1;
       if (summary.lines % 5000 === 0) bar?.update(bytes, { lines: summary.lines });
-      if (line.trim() === "") continue;
       if (failure) throw failure;
-      const t = translateLine(routes, line, `file:${path}:${summary.lines}`, limits);
+      const where = `file:${path}:${summary.lines}`;
+      const t = translateRead(routes, line, where, limits);
+      if (t === undefined) continue;
       const route = t.route?.name ?? "file";
       messagesIn.inc({ connector: "file", route });
-      if (t.ok) {
+      const { reason, ...out } = outgoing(store, t, {
+        source: "file",
+        where,
+        input: line.bytes ?? Buffer.alloc(0),
+      });
+      if (reason === undefined) {
         summary.valid++;
-        batches.add(t.kafkaTopic, t.key, store.encode(t.record, t.value as never), () =>
-          recordsOut.inc({ connector: "file", route }),
-        );
+        batches.add(out.topic, out.key, out.value, () => recordsOut.inc({ connector: "file", route }));
       } else {
         summary.dead_lettered++;
-        summary.reasons[t.deadLetter.reason] = (summary.reasons[t.deadLetter.reason] ?? 0) + 1;
-        batches.add(TOPICS.deadLetter, t.deadLetter.key, store.encode("DeadLetter", t.deadLetter), () =>
-          deadLettered.inc({ connector: "file", route, reason: t.deadLetter.reason }),
+        summary.reasons[reason] = (summary.reasons[reason] ?? 0) + 1;
+        batches.add(out.topic, out.key, out.value, () =>
+          deadLettered.inc({ connector: "file", route, reason }),
         );
       }
       // Backpressure: never hold more than a few batches in memory.

@@ -4,10 +4,10 @@
 import mqtt, { type MqttClient } from "mqtt";
 import type { Config } from "../../ground/config.ts";
 import type { Logger } from "../../ground/logger.ts";
-import { TOPICS } from "../../ground/topics.ts";
 import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { deadLettered, messagesIn, produceLatency, recordsOut } from "../metrics.ts";
+import { outgoing } from "../outgoing.ts";
 import { deferPubacks } from "./deferred-acks.ts";
 import { loadRoutes } from "./routes.ts";
 import { translate } from "./translate.ts";
@@ -57,17 +57,12 @@ export async function startMqttConnector(
     const t = translate(routes, { topic, payload, receivedAt: Date.now(), source: "mqtt" }, limits);
     const route = t.route?.name ?? "none";
     messagesIn.inc({ connector: "mqtt", route });
-    if (t.ok) {
-      batches.add(t.kafkaTopic, t.key, store.encode(t.record, t.value as never), () => {
-        recordsOut.inc({ connector: "mqtt", route });
-        onAck?.();
-      });
-    } else {
-      batches.add(TOPICS.deadLetter, t.deadLetter.key, store.encode("DeadLetter", t.deadLetter), () => {
-        deadLettered.inc({ connector: "mqtt", route, reason: t.deadLetter.reason });
-        onAck?.();
-      });
-    }
+    const out = outgoing(store, t, { source: "mqtt", where: topic, input: payload });
+    batches.add(out.topic, out.key, out.value, () => {
+      if (out.reason === undefined) recordsOut.inc({ connector: "mqtt", route });
+      else deadLettered.inc({ connector: "mqtt", route, reason: out.reason });
+      onAck?.();
+    });
   }
 
   client.on("error", (err) => logger.warn({ err: err.message }, "mqtt error"));

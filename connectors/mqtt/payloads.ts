@@ -7,6 +7,7 @@ import type {
   Heartbeat,
   TelemetryReading,
 } from "../../schemas/generated/types.ts";
+import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from "../limits.ts";
 
 export type RouteKind = "telemetry" | "status" | "heartbeat" | "connectors";
 
@@ -26,6 +27,8 @@ const timestamp = z.union([z.string(), z.number()]).transform((value, ctx) => {
 });
 
 const optionalNumber = z.number().finite().nullish();
+const bootId = z.string().min(1).max(MAX_ID_LENGTH).nullish();
+const text = z.string().max(MAX_TEXT_LENGTH);
 
 const telemetryPayload = z.object({
   energy_wh_total: z.number().finite().min(0),
@@ -34,10 +37,10 @@ const telemetryPayload = z.object({
   voltage_v: optionalNumber,
   current_a: optionalNumber,
   switch_state: z
-    .union([z.string().min(1), z.boolean()])
+    .union([text.min(1), z.boolean()])
     .transform((v) => (typeof v === "boolean" ? (v ? "on" : "off") : v))
     .nullish(),
-  boot_id: z.string().min(1).nullish(),
+  boot_id: bootId,
   seq: z.number().int().min(0).nullish(),
 });
 
@@ -57,8 +60,8 @@ const heartbeatPayload = z.object({
   uptime_s: z.number().finite().min(0).nullish(),
   rssi_dbm: z.number().finite().nullish(),
   rssi: z.number().finite().nullish(),
-  firmware: z.string().nullish(),
-  boot_id: z.string().min(1).nullish(),
+  firmware: text.nullish(),
+  boot_id: bootId,
 });
 
 const connectorCountPayload = z.union([

@@ -2,7 +2,7 @@
 // from a JSON file (WATTLINE_MQTT_ROUTES_FILE), so a new device family needs configuration, not code.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { TOPICS } from "../../ground/topics.ts";
+import type { TOPICS } from "../../ground/topics.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
 import type { RouteKind } from "./payloads.ts";
 import { compileTopicPattern, type TopicPattern } from "./topic-pattern.ts";
@@ -15,11 +15,12 @@ export interface Route {
   fields: Record<string, string>;
 }
 
-export const KIND_TARGETS: Record<RouteKind, { record: RecordName; kafkaTopic: string }> = {
-  telemetry: { record: "TelemetryReading", kafkaTopic: TOPICS.telemetry },
-  status: { record: "DeviceStatus", kafkaTopic: TOPICS.status },
-  heartbeat: { record: "Heartbeat", kafkaTopic: TOPICS.heartbeat },
-  connectors: { record: "ChargingConnectorCount", kafkaTopic: TOPICS.connectors },
+/** The record and topic of each kind; topics by key, named when used (WATTLINE_TOPIC_PREFIX is read then). */
+export const KIND_TARGETS: Record<RouteKind, { record: RecordName; topic: keyof typeof TOPICS }> = {
+  telemetry: { record: "TelemetryReading", topic: "telemetry" },
+  status: { record: "DeviceStatus", topic: "status" },
+  heartbeat: { record: "Heartbeat", topic: "heartbeat" },
+  connectors: { record: "ChargingConnectorCount", topic: "connectors" },
 };
 
 const routeSpec = z.object({

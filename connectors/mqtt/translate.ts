@@ -1,7 +1,11 @@
 // One incoming message → one Kafka record: the routed Avro record, or a dead letter that says why.
+import { isUtf8 } from "node:buffer";
 import { z } from "zod";
+import { TOPICS } from "../../ground/topics.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../../pipelines/core/ts-range.ts";
 import type { DeadLetter, RecordName, WattlineRecords } from "../../schemas/generated/types.ts";
+import { deadLetter } from "../dead-letter.ts";
+import { MAX_ID_LENGTH } from "../limits.ts";
 import { builders } from "./payloads.ts";
 import { KIND_TARGETS, type Route } from "./routes.ts";
 
@@ -30,25 +34,24 @@ export interface Limits {
   maxFutureMs: number;
 }
 
+/** `path: message; …` of a validation error, as dead letters' details say it. */
+export const describeIssues = (err: z.ZodError, whole: string) =>
+  err.issues.map((i) => `${i.path.join(".") || whole}: ${i.message}`).join("; ");
+
 export function translate(routes: readonly Route[], message: Incoming, limits: Limits): Translation {
   const { maxPayloadBytes, maxFutureMs } = limits;
-  const dead = (
-    route: Route | undefined,
-    reason: string,
-    details: string | null,
-    key: string | null = null,
-  ) => ({
+  const dead = (route: Route | undefined, reason: string, details: string | null, key: string | null) => ({
     ok: false as const,
     route,
-    deadLetter: {
+    deadLetter: deadLetter({
       source: message.source,
-      original_topic: message.topic,
+      where: message.topic,
       key,
-      payload: message.payload,
+      input: message.payload,
       reason,
       details,
-      received_at: message.receivedAt,
-    },
+      receivedAt: message.receivedAt,
+    }),
   });
   let route: Route | undefined;
   let captures: Record<string, string> | undefined;
@@ -63,9 +66,16 @@ export function translate(routes: readonly Route[], message: Incoming, limits: L
   if (!route || !captures)
     return dead(undefined, "unknown_topic", "no route matches this topic", message.topic);
   const key = captures.device ?? null;
+  const long = Object.entries(captures).find(([, v]) => v.length > MAX_ID_LENGTH);
+  if (long) {
+    const [name, value] = long;
+    return dead(route, "id_too_long", `${name}: ${value.length} characters, limit ${MAX_ID_LENGTH}`, key);
+  }
   if (message.payload.length > maxPayloadBytes) {
     return dead(route, "too_large", `${message.payload.length} bytes, limit ${maxPayloadBytes}`, key);
   }
+  // Decoding would replace invalid sequences with U+FFFD and change the payload without saying so.
+  if (!isUtf8(message.payload)) return dead(route, "invalid_utf8", "the payload is not valid UTF-8", key);
   let json: unknown;
   try {
     json = JSON.parse(message.payload.toString("utf8"));
@@ -79,12 +89,18 @@ export function translate(routes: readonly Route[], message: Incoming, limits: L
     const implausible = tsOutOfRange(value.ts, message.receivedAt, maxFutureMs);
     if (implausible !== undefined) return dead(route, TS_OUT_OF_RANGE, implausible, key);
     const target = KIND_TARGETS[route.kind];
-    return { ok: true, route, record: target.record, kafkaTopic: target.kafkaTopic, key: key ?? "", value };
+    return {
+      ok: true,
+      route,
+      record: target.record,
+      kafkaTopic: TOPICS[target.topic],
+      key: key ?? "",
+      value,
+    };
   } catch (err) {
-    if (err instanceof z.ZodError) {
-      const details = err.issues.map((i) => `${i.path.join(".") || "(payload)"}: ${i.message}`).join("; ");
-      return dead(route, "invalid_payload", details, key);
-    }
-    throw err;
+    if (err instanceof z.ZodError)
+      return dead(route, "invalid_payload", describeIssues(err, "(payload)"), key);
+    // Whatever else a payload provokes (a stack overflow in a deep structure) refuses that payload only.
+    return dead(route, "unprocessable", (err as Error).message, key);
   }
 }
