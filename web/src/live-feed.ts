@@ -87,9 +87,11 @@ export class LiveFeed {
     this.#lastMessageAt = Date.now();
     this.on.state({ kind: "live" });
     clearTimeout(this.#stale);
-    this.#stale = setTimeout(
-      () => this.on.state({ kind: "stale", since: this.#lastMessageAt }),
-      STALE_AFTER_MS,
-    );
+    this.#stale = setTimeout(() => {
+      this.on.state({ kind: "stale", since: this.#lastMessageAt });
+      // Still nothing after as long again: the connection is likely half-open (no close ever comes); a new one
+      // starts with the close.
+      this.#stale = setTimeout(() => this.#socket?.close(4000, "stale"), STALE_AFTER_MS);
+    }, STALE_AFTER_MS);
   }
 }
