@@ -1,9 +1,13 @@
 // The web app (/app) from the assets `web/build.ts` wrote: public (they hold no data; every figure comes from the
 // API with the key the user signs in with), a fixed list of files (nothing else of the disk is reachable), and a
-// strict Content-Security-Policy: scripts, styles and connections to this origin only.
+// strict Content-Security-Policy: scripts, styles and connections to this origin only. Declared as routes like
+// every other, so the OpenAPI document lists them.
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Context, Hono } from "hono";
+import type { Context } from "hono";
+import { z } from "zod";
+import { notFound } from "./errors.ts";
+import { type AnyRoute, defineRoute } from "./openapi/route.ts";
 
 export const APP_PATH = "/app";
 
@@ -25,18 +29,41 @@ const SECURITY_HEADERS = {
 
 export const isAppPath = (path: string): boolean => path === APP_PATH || path.startsWith(`${APP_PATH}/`);
 
-const NOT_BUILT = `The web app is not built: run \`npm run build:web\` (\`npm start\` builds it).\n`;
+const NOT_BUILT = "The web app is not built: run `npm run build:web` (`npm start` builds it).\n";
 
-/** Serves `dir`'s assets at /app; `dir` defaults to web/dist of this checkout. */
-export function mountAppAssets(app: Hono, dir = join(import.meta.dirname, "..", "web", "dist")): void {
+/** `dir`: where the build wrote the assets, web/dist of this checkout unless told. */
+export function appAssetRoutes(dir = join(import.meta.dirname, "..", "web", "dist")): AnyRoute[] {
   const send = async (c: Context, name: string) => {
     const type = FILES[name];
-    if (type === undefined) return c.notFound();
+    if (type === undefined) throw notFound("file of the web app", name);
     const body = await readFile(join(dir, name)).catch(() => undefined);
     if (body === undefined) return c.text(NOT_BUILT, 503);
     return c.body(body, 200, { "Content-Type": type, ...SECURITY_HEADERS });
   };
-  app.get(APP_PATH, (c) => c.redirect(`${APP_PATH}/`, 301));
-  app.get(`${APP_PATH}/`, (c) => send(c, "index.html"));
-  app.get(`${APP_PATH}/:name`, (c) => send(c, c.req.param("name")));
+  const page = (path: string) =>
+    defineRoute({
+      method: "get",
+      path,
+      operationId: path.endsWith("/") ? "getWebAppPageSlash" : "getWebAppPage",
+      summary: "The web app's page (see docs/web.md); 503 when the app is not built",
+      tag: "web-app",
+      role: "public",
+      response: { status: 200, description: "An HTML page", contentType: "text/html" },
+      handler: async (_input, c) => send(c, "index.html"),
+    });
+  return [
+    page(APP_PATH),
+    page(`${APP_PATH}/`),
+    defineRoute({
+      method: "get",
+      path: `${APP_PATH}/:name`,
+      operationId: "getWebAppAsset",
+      summary: "A file of the web app: app.js, app.css or index.html",
+      tag: "web-app",
+      role: "public",
+      request: { params: z.strictObject({ name: z.string() }) },
+      response: { status: 200, description: "The file", contentType: "application/octet-stream" },
+      handler: async ({ params }, c) => send(c, params.name),
+    }),
+  ];
 }

@@ -9,7 +9,7 @@ import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
 import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
 import { type Config, loadConfig } from "../ground/config.ts";
 import { createLogger } from "../ground/logger.ts";
-import { isAppPath, mountAppAssets } from "./app-assets.ts";
+import { appAssetRoutes, isAppPath } from "./app-assets.ts";
 import { authenticate, rateLimit } from "./auth/middleware.ts";
 import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
 import { BackgroundJobs } from "./background.ts";
@@ -87,6 +87,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ),
     ...apiKeyRoutes(db),
     ...sessionRoutes(),
+    ...appAssetRoutes(),
   ];
   routes.push(...metaRoutes(() => routes, packageVersion()));
   return routes;
@@ -116,7 +117,6 @@ export function createApp(deps: ApiDependencies): Hono {
   );
   app.use(rateLimit(new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT)));
   mount(app, apiRoutes(deps));
-  mountAppAssets(app);
   app.notFound((c) =>
     errorResponse(c, new ApiError(404, "not_found", `no route ${c.req.method} ${c.req.path}`)),
   );
