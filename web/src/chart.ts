@@ -31,7 +31,7 @@ export function barChart(label: string, format: (value: number) => string, bars:
     },
     axes: [
       {
-        space: 48,
+        space: 56,
         incrs: [1, 2, 3, 4, 6, 12, 24, 48, 96],
         values: (_u, splits) => splits.map((i) => current.labels[Math.round(i)] ?? ""),
       },

@@ -99,7 +99,8 @@ function shownRows(c: Choice, rows: (HourRow | DayRow)[]): Shown[] {
     if (c.resolution === "hourly") {
       const hr = r as HourRow;
       return {
-        label: hourLabel(hr.local_time),
+        // The bar shows the clock time; the table adds the offset that tells a repeated DST hour apart.
+        label: hr.local_time.slice(11, 16),
         wh: hr.energy_wh,
         cells: [`${hr.local_time.slice(0, 10)} ${hourLabel(hr.local_time)}`, ...common],
         csv: [hr.hour_start, hr.local_time, hr.energy_wh, hr.cost, hr.currency, hr.confidence, hr.devices],
