@@ -7,7 +7,7 @@ import { gzipSync } from "node:zlib";
 import { build } from "esbuild";
 
 const SOURCE = join(import.meta.dirname, "src");
-export const WEB_DIST = join(import.meta.dirname, "dist");
+const DIST = join(import.meta.dirname, "dist");
 
 export interface Asset {
   file: string;
@@ -21,7 +21,7 @@ function writeWhole(path: string, contents: Uint8Array | string): void {
   renameSync(`${path}.tmp`, path);
 }
 
-export async function buildWeb(outDir = WEB_DIST): Promise<Asset[]> {
+export async function buildWeb(outDir = DIST): Promise<Asset[]> {
   const result = await build({
     entryPoints: { app: join(SOURCE, "main.ts") },
     bundle: true,

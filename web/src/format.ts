@@ -27,9 +27,6 @@ export const dateTime = (at: string | number, timeZone: string): string =>
     new Date(at),
   );
 
-export const clockTime = (at: string | number, timeZone: string): string =>
-  new Intl.DateTimeFormat(locale(), { timeZone, timeStyle: "short" }).format(new Date(at));
-
 export const localDay = (date: string): string =>
   new Intl.DateTimeFormat(locale(), {
     timeZone: "UTC",

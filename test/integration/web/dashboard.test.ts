@@ -120,6 +120,17 @@ test("a reading published over MQTT changes the figures within 2 s", async () =>
   await screenshots(page, "system");
 });
 
+test("an admin's broadcast to the system shows on the page, as text", async () => {
+  const res = await fetch(`${api.base}/api/v1/ws/broadcast`, {
+    method: "POST",
+    headers: { Authorization: `Bearer ${h.keys.admin}`, "Content-Type": "application/json" },
+    body: JSON.stringify({ system_id: fleet.systemId, message: "<b>Maintenance</b> at 14:00" }),
+  });
+  assert.equal(res.status, 202);
+  await page.locator(".notice").filter({ hasText: "<b>Maintenance</b> at 14:00" }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".notice b").count(), 0, "markup in a message is not rendered");
+});
+
 test("the API stops: offline, figures kept; it starts again: live figures without a reload", async () => {
   await page.evaluate(() => {
     (window as unknown as { sameDocument: boolean }).sameDocument = true;
