@@ -28,6 +28,11 @@ export function scrollingTable(label: string, table: HTMLTableElement): HTMLElem
   return h("div", { class: "table-scroll", role: "region", "aria-label": label, tabindex: 0 }, table);
 }
 
+/** One figure of a `dl.figures`: what it is, and its value (a `dd`, with `data-field` naming it). */
+export function figure(label: string, value: HTMLElement): HTMLElement {
+  return h("div", { class: "figure" }, h("dt", {}, label), value);
+}
+
 export function row(cells: Child[], header = false): HTMLTableRowElement {
   return h("tr", {}, ...cells.map((c) => (header ? h("th", { scope: "col" }, c) : h("td", {}, c))));
 }

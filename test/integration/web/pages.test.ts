@@ -137,7 +137,7 @@ test("energy: a system's days over a week equal the API's", async () => {
 });
 
 test("keyboard: the first Tab reaches the skip link, which moves focus to the page; every field has a label", async () => {
-  const { context, page } = await signedIn(h.keys.viewer, "#/energy");
+  const { context, page } = await signedIn(h.keys.viewer, `#/energy?scope=site&id=${fleet.siteId}`);
   await page.locator('dd[data-field="energy_total"]').waitFor();
   await page.locator("body").focus();
   await page.keyboard.press("Tab");

@@ -2,7 +2,7 @@
 // hours as bars; the connection's state; and, when the feed is gone or silent, the figures kept but marked as
 // old, with when the next attempt comes.
 import { type BarChart, barChart } from "../chart.ts";
-import { h, row, scrollingTable } from "../dom.ts";
+import { figure, h, row, scrollingTable } from "../dom.ts";
 import * as fmt from "../format.ts";
 import { type FeedState, LiveFeed } from "../live-feed.ts";
 import type { Broadcast, FeedMessage, Snapshot } from "../types.ts";
@@ -75,10 +75,10 @@ export function systemPage(main: HTMLElement, systemId: number, key: string): ()
   const figures = h(
     "dl",
     { class: "figures", "aria-busy": "true" },
-    ...FIGURES.map(([field, label]) => h("div", { class: "figure" }, h("dt", {}, label), values.get(field))),
+    ...FIGURES.map(([field, label]) => figure(label, values.get(field) ?? h("dd"))),
   );
   const lastReading = h("p", { class: "last-reading", "data-field": "last_reading" });
-  const chartCaption = h("h2", {}, "Last 24 hours");
+  const chartCaption = h("h2", { id: "chart-title" }, "Last 24 hours");
   let chart: BarChart | undefined;
   const chartTable = h("tbody");
   const chartSlot = h("div", { class: "chart-slot" });
@@ -98,13 +98,7 @@ export function systemPage(main: HTMLElement, systemId: number, key: string): ()
     notice,
     figures,
     lastReading,
-    h(
-      "section",
-      { "aria-labelledby": "chart-title" },
-      Object.assign(chartCaption, { id: "chart-title" }),
-      chartSlot,
-      chartDetails,
-    ),
+    h("section", { "aria-labelledby": "chart-title" }, chartCaption, chartSlot, chartDetails),
     h("p", {}, energyLink),
   );
 
@@ -117,16 +111,22 @@ export function systemPage(main: HTMLElement, systemId: number, key: string): ()
     if (snapshot === undefined) return;
     const s = snapshot;
     figures.setAttribute("aria-busy", "false");
-    title.textContent = s.name ?? `System ${s.system_id}`;
-    subtitle.textContent = `${s.site_id} · ${s.timezone} · devices: ${fmt.count(s.devices.online)} online, ${fmt.count(s.devices.offline)} offline, ${fmt.count(s.devices.unknown)} unknown`;
+    setText(title, s.name ?? `System ${s.system_id}`);
+    setText(
+      subtitle,
+      `${s.site_id} · ${s.timezone} · devices: ${fmt.count(s.devices.online)} online, ${fmt.count(s.devices.offline)} offline, ${fmt.count(s.devices.unknown)} unknown`,
+    );
     for (const [field, , show] of FIGURES) {
       const dd = values.get(field);
-      if (dd) dd.textContent = show(s);
+      if (dd) setText(dd, show(s));
     }
     const r = s.last_reading;
-    lastReading.textContent = r
-      ? `Last reading: ${r.device_id}, ${fmt.dateTime(r.ts, s.timezone)} (${fmt.age(r.ts, now)})${r.power_w === null ? "" : `, ${fmt.kw(r.power_w / 1000)}`}`
-      : "No reading yet.";
+    setText(
+      lastReading,
+      r
+        ? `Last reading: ${r.device_id}, ${fmt.dateTime(r.ts, s.timezone)} (${fmt.age(r.ts, now)})${r.power_w === null ? "" : `, ${fmt.kw(r.power_w / 1000)}`}`
+        : "No reading yet.",
+    );
   };
 
   const drawChart = (s: Snapshot) => {
