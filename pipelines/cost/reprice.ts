@@ -2,7 +2,7 @@
 // currency changes is rewritten whole, and so is each day holding such an hour, its cost being the sum of its
 // hours' costs (as the ledger's sink sums them). Walks the tables a week of local dates at a time, skipping gaps.
 import type pg from "pg";
-import type { Sender } from "../../ground/questdb.ts";
+import type { RowSender } from "../../ground/questdb.ts";
 import { type CostVersion, costOf, dayCost, repricedBy } from "../core/cost.ts";
 import {
   DAY_MS,
@@ -34,7 +34,7 @@ const same = (a: number | null, b: number | null) =>
  */
 export async function reprice(
   questdb: pg.Pool,
-  sender: Sender,
+  sender: RowSender,
   sites: ReadonlyMap<string, string>,
   versions: readonly CostVersion[],
   added: CostVersion,

@@ -1,9 +1,9 @@
 // The registry's devices mirrored into QuestDB, so that analysts join energy to sites and groups in one query.
-import type { Sender } from "../../ground/questdb.ts";
+import type { RowSender } from "../../ground/questdb.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 
 export async function writeDeviceMirror(
-  sender: Sender,
+  sender: RowSender,
   registry: Pick<RegistryCache, "devices">,
   ids: string[],
 ): Promise<void> {

@@ -5,9 +5,10 @@
 // buffer holds are not checkpointed: no offset past them is committed, and a restore reads them again.
 // A crash anywhere repeats work whose writes are idempotent, and never skips any.
 import type { Config } from "../../ground/config.ts";
+import { IlpSender } from "../../ground/ilp.ts";
 import type { Logger } from "../../ground/logger.ts";
 import { postgresPool } from "../../ground/postgres.ts";
-import { questdbPool, questdbSender, type Sender } from "../../ground/questdb.ts";
+import { questdbPool, type RowSender } from "../../ground/questdb.ts";
 import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
@@ -41,7 +42,7 @@ export interface LedgerProcessor {
 
 /** What the processor keeps per partition beyond its store: not state, only bookkeeping of this process. */
 interface PartitionMemory {
-  sender: Sender;
+  sender: RowSender;
   /** Rows since the last checkpoint, written by it. */
   rows: LedgerRows;
   /** When each device last took in a reading (processing time), for the silent-device flush. */
@@ -54,7 +55,7 @@ export interface LedgerDeps {
   registry: Pick<RegistryCache, "settingsFor" | "devices" | "versions">;
   recalculator: Pick<Recalculator, "request" | "tap" | "forget">;
   /** A partition's own ILP sender (a test passes one that records). */
-  openSender: () => Promise<Sender>;
+  openSender: () => Promise<RowSender>;
   /** Devices whose registry entry changed: mirrored into QuestDB's `devices` by the next batch of any partition. */
   mirror: Set<string>;
 }
@@ -77,7 +78,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
     registry,
     recalculator,
     mirror,
-    openSender: () => questdbSender(config),
+    openSender: () => IlpSender.open(config),
   });
   const runtime = await startRuntime(config, logger, processor, {
     groupId: config.ledger.groupId,
@@ -172,6 +173,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
       const rows = new LedgerRows();
       const changed = new Map<string, { slot: LedgerSlot; touched: Touched }>();
       const now = ctx.now();
+      let folded = 0;
       for (const input of records) {
         const key = input.record.device_id;
         const slot = slotOf(ctx, key);
@@ -186,7 +188,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
           entry = { slot, touched: newTouched() };
           changed.set(key, entry);
         }
-        readingsFolded.inc();
+        folded++;
         const reading = toReading(record);
         recalculator.tap(ctx.partition, key, reading, input.offset);
         const settings = registry.settingsFor(key);
@@ -221,6 +223,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
         );
         ctx.store.put(key, slot);
       }
+      readingsFolded.inc(folded);
       write(ctx, rows);
     },
 

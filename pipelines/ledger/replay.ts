@@ -7,6 +7,7 @@
 // readings are read again (pass 2, only its partitions) and rebuilt in `ts` order. Memory holds one state and the
 // range's hour buckets per device; only pass-2 devices hold their readings.
 import type { Config } from "../../ground/config.ts";
+import { type IlpBody, IlpPoster } from "../../ground/ilp.ts";
 import { createKafka, type Kafka, type KafkaMessage } from "../../ground/kafka.ts";
 import { postgresPool } from "../../ground/postgres.ts";
 import { questdbPool } from "../../ground/questdb.ts";
@@ -20,8 +21,6 @@ import { parseTimestamp, type Reading } from "../core/reading.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import {
   DAY_MS,
-  type IlpBody,
-  IlpPoster,
   queryAnomalies,
   queryDays,
   queryHours,
@@ -241,7 +240,7 @@ class ChunkedWriter {
     this.counts.hourly += r.hours.size;
     this.counts.daily += r.days.size;
     if (!this.#lanes) return;
-    await r.writeTo(this.#lanes.ledger.body.sender);
+    await r.writeTo(this.#lanes.ledger.body);
     await this.#lanes.readings.send();
     await this.#lanes.ledger.send();
   }

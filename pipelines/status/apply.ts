@@ -3,7 +3,7 @@
 // back, so a retry decides the same transitions again; QuestDB deduplicates them, the feed may repeat one.
 import type pg from "pg";
 import type { Producer } from "../../ground/kafka.ts";
-import type { Sender } from "../../ground/questdb.ts";
+import type { RowSender } from "../../ground/questdb.ts";
 import { inTransaction } from "../registry/transaction.ts";
 import type { DeviceEvent } from "./events.ts";
 import { publishTransitions } from "./feed.ts";
@@ -14,7 +14,7 @@ import type { DeviceTransition } from "./transitions.ts";
 
 export interface StatusSinks {
   pool: pg.Pool;
-  sender: Sender;
+  sender: RowSender;
   producer: Producer;
 }
 

@@ -1,10 +1,13 @@
 // Every transition as a row of the QuestDB table device_status_history (schemas/questdb/status-history.ts). A
 // redelivered batch writes the same (ts, device_id) again, which DEDUP UPSERT KEYS turns into an overwrite.
-import type { Sender } from "../../ground/questdb.ts";
+import type { RowSender } from "../../ground/questdb.ts";
 import { HISTORY_TABLE } from "../../schemas/questdb/status-history.ts";
 import type { DeviceTransition } from "./transitions.ts";
 
-export async function writeHistory(sender: Sender, transitions: readonly DeviceTransition[]): Promise<void> {
+export async function writeHistory(
+  sender: RowSender,
+  transitions: readonly DeviceTransition[],
+): Promise<void> {
   if (transitions.length === 0) return;
   for (const t of transitions) {
     sender.table(HISTORY_TABLE).symbol("device_id", t.deviceId).symbol("status", t.to);

@@ -2,7 +2,6 @@
 // and restores, against the batch.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Sender } from "@questdb/nodejs-client";
 import fc from "fast-check";
 import { loadConfig } from "../../../ground/config.ts";
 import { TOPICS } from "../../../ground/topics.ts";
@@ -40,12 +39,15 @@ class RecordingSender {
   intColumn = (n: string, v: unknown) => this.#set(n, v);
   booleanColumn = (n: string, v: unknown) => this.#set(n, v);
   timestampColumn = (n: string, v: unknown) => this.#set(n, v);
-  async at(ts: bigint) {
+  async at(ts: number | bigint, unit: "us" | "ms" = "us") {
+    const ms = unit === "ms" ? Number(ts) : Number(BigInt(ts) / 1000n);
     const rows = this.tables.get(this.#table) ?? new Map();
     this.tables.set(this.#table, rows);
-    rows.set(`${this.#row.device_id}|${ts}`, { ...this.#row, ts: Number(ts / 1000n) });
+    rows.set(`${this.#row.device_id}|${ms}`, { ...this.#row, ts: ms });
   }
-  async flush() {}
+  async flush() {
+    return true;
+  }
   reset() {}
   async close() {}
 }
@@ -58,7 +60,7 @@ function driverFor(s: DeviceSettings) {
     registry: { settingsFor: () => s, devices: new Map(), versions: [] },
     recalculator: { request() {}, tap() {}, forget() {} },
     mirror: new Set(),
-    openSender: async () => sender as unknown as Sender,
+    openSender: async () => sender,
   });
   return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
 }
