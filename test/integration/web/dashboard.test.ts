@@ -1,6 +1,7 @@
 // The system page in a real Chromium against the real services: sign-in with a key (kept in sessionStorage only),
-// the live feed's snapshot, a reading published over MQTT changing the figures within 2 s, and the API stopped and
-// started again: the page shows it offline, then live figures again without a reload. Screenshots at both widths.
+// the live feed's snapshot in the browser's number formats, a reading published over MQTT changing the figures
+// within 2 s, a broadcast, the API stopped and started again (offline, then live figures without a reload), and a
+// silent feed (stale, then replaced). Screenshots at both widths.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import mqtt, { type MqttClient } from "mqtt";
@@ -148,4 +149,25 @@ test("the API stops: offline, figures kept; it starts again: live figures withou
     await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument),
     true,
   );
+});
+
+test("silent for 75 s the page says stale; silent as long again it replaces the connection", async () => {
+  // The page's clock is Playwright's: it jumps over the silence instead of waiting for it.
+  const context = await browser.newContext({ locale: "en-US", timezoneId: "UTC" });
+  await context.clock.install();
+  const quiet = await context.newPage();
+  let sockets = 0;
+  quiet.on("websocket", () => sockets++);
+  await quiet.goto(`${api.base}/app/#/systems/${fleet.systemId}`);
+  await signIn(quiet, h.keys.viewer);
+  const state = (s: string) => quiet.locator(`p.connection[data-state="${s}"]`);
+  await state("live").waitFor();
+  await quiet.clock.fastForward("01:16");
+  await state("stale").waitFor({ timeout: 5000 });
+  assert.match((await quiet.locator(".connection-detail").textContent()) ?? "", /No update since/);
+  assert.equal(sockets, 1);
+  await quiet.clock.fastForward("01:16");
+  await state("live").waitFor({ timeout: 10_000 });
+  assert.equal(sockets, 2, "a new connection replaced the silent one");
+  await context.close();
 });
