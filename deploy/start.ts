@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { type Config, loadConfig } from "../ground/config.ts";
 import { postgresPool } from "../ground/postgres.ts";
+import { buildWeb, formatSizes } from "../web/build.ts";
 import { addressInUse, componentPorts, portsInUse } from "./component-ports.ts";
 import { registerFleet } from "./register-fleet.ts";
 import { up } from "./stack/commands.ts";
@@ -68,6 +69,11 @@ export async function start(): Promise<void> {
   await up();
   if (process.exitCode) return;
   await (await import("../schemas/postgres/migrate.ts")).migrate(config);
+  // The API serves the web app at /app from what this writes; without it the rest still runs.
+  await buildWeb().then(
+    (assets) => process.stdout.write(`[start] ${formatSizes(assets)}`),
+    (err: Error) => say(`the web app is not built (${err.message}): /app answers 503`),
+  );
   const supervisor = new Supervisor(all, { fatal: addressInUse(ports) });
   void announce(config, manifest);
   await runSupervised(supervisor);
@@ -81,11 +87,12 @@ async function announce(config: Config, manifest: string): Promise<void> {
   const registered = await registerFleet(pool, manifest)
     .catch((err: Error) => {
       say(`the simulated fleet is not registered (${err.message}): default settings apply`);
-      return 0;
+      return { devices: 0, systems: 0 };
     })
     .finally(() => pool.end());
   process.stdout.write(
-    `\nWattline is running: API http://localhost:${config.api.port} (GET /health), ${registered} simulated devices ` +
-      `over MQTT, metrics from port ${config.metrics.port}. Ctrl-C stops it; \`npx wattline stack down\` stops the stack.\n\n`,
+    `\nWattline is running: API http://localhost:${config.api.port} (GET /health), the web app at ` +
+      `http://localhost:${config.api.port}/app, ${registered.devices} simulated devices in ${registered.systems} ` +
+      `systems over MQTT, metrics from port ${config.metrics.port}. Ctrl-C stops it; \`npx wattline stack down\` stops the stack.\n\n`,
   );
 }
