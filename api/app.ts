@@ -10,8 +10,8 @@ import { hopecloudClient } from "../connectors/hopecloud/client/from-config.ts";
 import { type Config, loadConfig } from "../ground/config.ts";
 import { createLogger } from "../ground/logger.ts";
 import { appAssetRoutes, isAppPath } from "./app-assets.ts";
-import { authenticate, rateLimit } from "./auth/middleware.ts";
-import { DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
+import { authenticate, limitByAddress, rateLimit } from "./auth/middleware.ts";
+import { DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
 import { BackgroundJobs } from "./background.ts";
 import type { ApiDependencies } from "./deps.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
@@ -108,11 +108,14 @@ export function createApp(deps: ApiDependencies): Hono {
         ),
     }),
   );
+  const byAddress = new RateLimiter<string>(deps.anonymousRateLimit ?? DEFAULT_ANONYMOUS_RATE_LIMIT);
+  for (const path of PUBLIC_PATHS) app.use(path, limitByAddress(byAddress));
   app.use(
     authenticate(
       deps.postgres,
       (c) => PUBLIC_PATHS.has(c.req.path) || isAppPath(c.req.path),
       cacheTtlMs(deps),
+      byAddress,
     ),
   );
   app.use(rateLimit(new RateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT)));

@@ -5,15 +5,19 @@ import type { Config } from "../ground/config.ts";
 import type { Logger } from "../ground/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
 import type { BackgroundJobs } from "./background.ts";
-import type { Dependencies } from "./health.ts";
+import type { Dependencies, HealthMonitor } from "./health.ts";
 import type { BroadcastSender } from "./ws/broadcast-producer.ts";
 import type { LiveMonitor } from "./ws/monitor.ts";
 
 export interface ApiDependencies extends Dependencies {
   /** Request logs; default: a logger named "api". */
   logger?: Logger;
+  /** Dependencies probed in the background for /health; default one made on the first health request. */
+  health?: HealthMonitor;
   /** Token bucket per API key; default DEFAULT_RATE_LIMIT. */
   rateLimit?: RateLimitOptions;
+  /** Token bucket per client address for requests without a valid key; default DEFAULT_ANONYMOUS_RATE_LIMIT. */
+  anonymousRateLimit?: RateLimitOptions;
   /** A stored SOC older than this is unknown in the /now views; 0 or absent: any age. */
   socMaxAgeS?: number;
   /** The energy ledger's consumer group, whose lag the health report shows; default wattline-ledger. */

@@ -15,6 +15,7 @@ import { migrate } from "../schemas/postgres/migrate.ts";
 import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
 import { createApp } from "./app.ts";
 import { BackgroundJobs } from "./background.ts";
+import { HealthMonitor } from "./health.ts";
 import { startLiveMonitoring } from "./ws/server.ts";
 
 export async function serve(): Promise<void> {
@@ -40,13 +41,15 @@ export async function serve(): Promise<void> {
     { coalesceMs: config.api.wsCoalesceMs },
   );
   let cloud: HopeCloudClient | undefined;
+  const dependencies = { kafka, questdb, postgres, mqttConnected: () => broker.connected };
+  const health = new HealthMonitor(dependencies, { logger });
+  health.start();
   const app = createApp({
-    kafka,
-    questdb,
-    postgres,
-    mqttConnected: () => broker.connected,
+    ...dependencies,
+    health,
     logger,
     rateLimit: config.api.rateLimit,
+    anonymousRateLimit: config.api.anonymousRateLimit,
     socMaxAgeS: config.api.socMaxAgeS,
     ledgerGroup: config.ledger.groupId,
     config,
@@ -64,6 +67,7 @@ export async function serve(): Promise<void> {
     await live.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await jobs.stop();
+    await health.stop();
     cloud?.close();
     await broker.endAsync();
     await Promise.all([questdb.end(), postgres.end()]);

@@ -49,6 +49,8 @@ const envSchema = z.object({
   WATTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WATTLINE_API_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(20),
   WATTLINE_API_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
+  WATTLINE_API_ANON_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(5),
+  WATTLINE_API_ANON_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(20),
   WATTLINE_API_SOC_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
   WATTLINE_API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   WATTLINE_WS_COALESCE_MS: z.coerce.number().int().min(0).max(5000).default(50),
@@ -112,6 +114,8 @@ export interface Config {
     port: number;
     /** Token bucket per API key: sustained requests per second (0: no limit) and burst size. */
     rateLimit: { ratePerSecond: number; burst: number };
+    /** The same per client address, for requests without a valid key (/health, unknown keys). */
+    anonymousRateLimit: { ratePerSecond: number; burst: number };
     /** A stored SOC older than this speaks for no one in the /now views (0: any age). */
     socMaxAgeS: number;
     /** How long verified API keys and energy groups' device ids are reused before the registry is read again (0: never). */
@@ -216,6 +220,10 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       rateLimit: {
         ratePerSecond: env.WATTLINE_API_RATE_LIMIT_PER_S,
         burst: env.WATTLINE_API_RATE_LIMIT_BURST,
+      },
+      anonymousRateLimit: {
+        ratePerSecond: env.WATTLINE_API_ANON_RATE_LIMIT_PER_S,
+        burst: env.WATTLINE_API_ANON_RATE_LIMIT_BURST,
       },
       socMaxAgeS: env.WATTLINE_API_SOC_MAX_AGE_S,
       cacheTtlMs: env.WATTLINE_API_CACHE_TTL_MS,

@@ -55,6 +55,7 @@ export async function harness(name: string): Promise<Harness> {
       mqttConnected: () => true,
       logger: createLogger("api", "silent"),
       rateLimit: { ratePerSecond: 10_000, burst: 10_000 },
+      anonymousRateLimit: { ratePerSecond: 10_000, burst: 10_000 },
       ...extra,
     });
   const app = makeApp();
