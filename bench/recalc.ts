@@ -47,6 +47,7 @@ const LEDGER_CHANGELOG = (await import("../pipelines/ledger/changelog.ts")).ledg
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 
 const config = loadConfig();
+await (await import("./prepare.ts")).prepareStack(config);
 const kafka = createKafka(config, "bench-recalc");
 const admin = kafka.admin();
 await admin.connect();

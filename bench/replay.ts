@@ -16,6 +16,7 @@ const { replayRange } = await import("../pipelines/ledger/replay.ts");
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 
 const config = loadConfig();
+await (await import("./prepare.ts")).prepareStack(config);
 const kafka = createKafka(config, "bench-replay");
 const admin = kafka.admin();
 await admin.connect();

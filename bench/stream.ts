@@ -22,6 +22,7 @@ const { recordsProcessed } = await import("../pipelines/runtime/runtime-metrics.
 const { schemaStore } = await import("../schemas/codec/schema-store.ts");
 
 const config = loadConfig();
+await (await import("./prepare.ts")).prepareStack(config);
 const kafka = createKafka(config, "bench-stream");
 const admin = kafka.admin();
 await admin.connect();
