@@ -65,11 +65,13 @@ export class LiveFeed {
       opened = true;
       this.#everOpen = true;
       this.#attempt = 0;
-      this.#received();
+      this.#watch();
     };
+    // Live from the first message (the snapshot) on, not from the open: the figures are fresh then.
     socket.onmessage = (event) => {
-      this.#received();
+      this.#watch();
       this.on.message(JSON.parse(String(event.data)) as FeedMessage);
+      this.on.state({ kind: "live" });
     };
     socket.onclose = () => {
       if (this.#stopped) return;
@@ -83,9 +85,9 @@ export class LiveFeed {
     this.#socket = socket;
   }
 
-  #received(): void {
+  /** Starts the silence over: stale after STALE_AFTER_MS without a message, replaced after twice that. */
+  #watch(): void {
     this.#lastMessageAt = Date.now();
-    this.on.state({ kind: "live" });
     clearTimeout(this.#stale);
     this.#stale = setTimeout(() => {
       this.on.state({ kind: "stale", since: this.#lastMessageAt });
