@@ -10,10 +10,8 @@ import { deadLettered, messagesIn, produceLatency, recordsOut } from "../metrics
 import { outgoing } from "../outgoing.ts";
 import { deferPubacks } from "./deferred-acks.ts";
 import { loadRoutes } from "./routes.ts";
+import { connectorFilters, qos1 } from "./session.ts";
 import { translate } from "./translate.ts";
-
-/** Topics watched beyond the routes' own filters, so that a device publishing somewhere unexpected is seen. */
-const WATCHED = ["autovolt/#"];
 
 export interface MqttConnector {
   client: MqttClient;
@@ -68,8 +66,8 @@ export async function startMqttConnector(
   client.on("error", (err) => logger.warn({ err: err.message }, "mqtt error"));
   client.on("reconnect", () => logger.info("mqtt reconnecting"));
   await Promise.race([new Promise<void>((resolve) => client.once("connect", () => resolve())), failed]);
-  const filters = [...new Set([...routes.map((r) => r.topic.filter), ...WATCHED])];
-  await client.subscribeAsync(Object.fromEntries(filters.map((f) => [f, { qos: 1 as const }])));
+  const filters = connectorFilters(routes);
+  await client.subscribeAsync(qos1(filters));
   logger.info({ filters, clientId: config.mqtt.clientId }, "mqtt connector subscribed");
 
   return {

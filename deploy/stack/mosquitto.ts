@@ -1,9 +1,13 @@
 // Mosquitto from Debian's packages with its own config and port; a generated username and password are required.
-// Queues are large and persisted so that a QoS 1 subscriber with a persistent session loses nothing while it is down.
+// Queues are large and persisted so that a QoS 1 subscriber with a persistent session loses nothing while it is down,
+// and the MQTT connector's session is created as soon as the broker runs: a reading published before the connector
+// first subscribed waits for it instead of being acknowledged to no one.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import mqtt from "mqtt";
+import { loadRoutes } from "../../connectors/mqtt/routes.ts";
+import { connectorFilters, createConnectorSession } from "../../connectors/mqtt/session.ts";
 import { which } from "./install.ts";
 import type { Service, StackContext } from "./service.ts";
 
@@ -52,6 +56,12 @@ export const mosquitto: Service = {
   },
   command(ctx) {
     return { command: required("mosquitto"), args: ["-c", dirs(ctx).conf] };
+  },
+  async afterStart(ctx) {
+    const { url, clientId, routesFile } = ctx.config.mqtt;
+    const owner = { url, clientId, username: ctx.secrets.mqttUsername, password: ctx.secrets.mqttPassword };
+    await createConnectorSession(owner, connectorFilters(loadRoutes(routesFile)));
+    ctx.log(`mosquitto: session ${clientId} created; the broker queues the connector's messages from now on`);
   },
   async healthy(ctx) {
     const client = await mqtt.connectAsync(ctx.config.mqtt.url, {
