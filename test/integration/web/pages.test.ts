@@ -9,7 +9,16 @@ import type { Browser, BrowserContext, Page } from "playwright-core";
 import { buildWeb } from "../../../web/build.ts";
 import { launchChromium } from "../../support/browser.ts";
 import { type Harness, harness } from "../api/support.ts";
-import { ApiInstance, DST_DAY, screenshots, seedWebFleet, signIn, type WebFleet, ZONE } from "./support.ts";
+import {
+  ApiInstance,
+  DST_DAY,
+  lowContrast,
+  screenshots,
+  seedWebFleet,
+  signIn,
+  type WebFleet,
+  ZONE,
+} from "./support.ts";
 
 let h: Harness;
 let fleet: WebFleet;
@@ -59,6 +68,7 @@ test("fleet: a viewer sees the site's system and the open ticket, and no operato
 test("fleet: an operator resolves the ticket", async () => {
   const { context, page } = await signedIn(h.keys.operator, "#/fleet");
   const resolve = page.getByRole("button", { name: `Resolve ticket ${ticketId}` });
+  assert.deepEqual(await lowContrast(page), [], "text below 4.5:1");
   await screenshots(page, "fleet");
   await resolve.click();
   await page
@@ -154,6 +164,7 @@ test("keyboard: the first Tab reaches the skip link, which moves focus to the pa
       ).length,
   );
   assert.equal(unlabelled, 0);
+  assert.deepEqual(await lowContrast(page), [], "text below 4.5:1");
   await context.close();
 });
 

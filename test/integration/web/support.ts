@@ -150,3 +150,32 @@ export async function signIn(page: Page, key: string): Promise<void> {
   await page.getByRole("button", { name: "Sign in" }).click();
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
+
+// In the page as source text: tsx would wrap named functions in a helper (__name) that the page does not have.
+const LOW_CONTRAST = `(() => {
+  const rgb = (css) => (css.match(/[\\d.]+/g) ?? []).map(Number);
+  const channel = (v) => (v / 255 <= 0.03928 ? v / 255 / 12.92 : ((v / 255 + 0.055) / 1.055) ** 2.4);
+  const luminance = ([r, g, b]) => 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+  const background = (el) => {
+    for (let e = el; e; e = e.parentElement) {
+      const c = rgb(getComputedStyle(e).backgroundColor);
+      if (c.length < 4 || c[3] === 1) return c;
+    }
+    return [255, 255, 255];
+  };
+  const found = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const text = [...el.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    if (!text || el.offsetParent === null || el.disabled) continue;
+    const [a, b] = [luminance(rgb(getComputedStyle(el).color)), luminance(background(el))];
+    const ratio = (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+    if (ratio < 4.5) found.push(el.textContent.trim().slice(0, 40) + " (" + ratio.toFixed(2) + ")");
+  }
+  return found;
+})()`;
+
+/**
+ * Text on the page whose contrast with its background is below WCAG AA's 4.5:1, as "text (ratio)". The background
+ * is the nearest opaque one of the element or its ancestors (the page's white when none).
+ */
+export const lowContrast = (page: Page): Promise<string[]> => page.evaluate(LOW_CONTRAST);
