@@ -12,7 +12,7 @@ import { buildWeb, formatSizes } from "../../../web/build.ts";
 import { launchChromium } from "../../support/browser.ts";
 import { config } from "../../support/stack.ts";
 import { type Harness, harness } from "../api/support.ts";
-import { ApiInstance, screenshots, seedWebFleet, signIn, type WebFleet } from "./support.ts";
+import { ApiInstance, lowContrast, screenshots, seedWebFleet, signIn, type WebFleet } from "./support.ts";
 
 let h: Harness;
 let fleet: WebFleet;
@@ -99,6 +99,7 @@ test("the system page shows the live feed's snapshot", async () => {
   assert.equal(await figure("co2_offset_kg").textContent(), "1.00\u00a0kg");
   assert.equal(await figure("devices").textContent(), "0 / 5");
   assert.equal(await page.locator("details table tbody tr").count(), 24);
+  assert.deepEqual(await lowContrast(page), [], "text below 4.5:1");
 });
 
 test("figures follow the browser's language: German separators and currency placement", async () => {
@@ -140,6 +141,7 @@ test("the API stops: offline, figures kept; it starts again: live figures withou
   await connection("offline").waitFor({ timeout: 10_000 });
   assert.equal(await figure("current_generation_kw").textContent(), "3.46\u00a0kW", "the last figures stay");
   assert.match((await page.locator(".connection-detail").textContent()) ?? "", /Reconnecting/);
+  assert.deepEqual(await lowContrast(page), [], "text below 4.5:1 while offline");
   await screenshots(page, "system-offline");
   await api.start();
   await connection("live").waitFor({ timeout: 30_000 });
