@@ -11,7 +11,7 @@ const DRAIN_TIMEOUT_MS = 120_000;
 
 export interface Stage {
   name: string;
-  /** Records this consumer has committed, in all (its group's committed offsets summed). */
+  /** Records this consumer has taken in, in all (committed offsets summed, or a processor's own count). */
   done(): Promise<number>;
 }
 

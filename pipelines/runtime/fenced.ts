@@ -29,3 +29,21 @@ export function isFenced(err: unknown, depth = 0): boolean {
   if (Array.isArray(errors) && errors.some((e) => isFenced(e, depth + 1))) return true;
   return isFenced(cause, depth + 1);
 }
+
+/**
+ * Whether a Kafka error (or one it wraps) says the broker was still finishing this producer's previous
+ * transaction (CONCURRENT_TRANSACTIONS, 51): its markers are being written, and the next one can start shortly.
+ * kafkajs does not retry it on AddOffsetsToTxn, and a checkpoint right after another one meets it often.
+ */
+export function isConcurrentTransaction(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== "object" || depth > 8) return false;
+  const { type, code, cause, errors } = err as {
+    type?: unknown;
+    code?: unknown;
+    cause?: unknown;
+    errors?: unknown;
+  };
+  if (type === "CONCURRENT_TRANSACTIONS" || code === 51) return true;
+  if (Array.isArray(errors) && errors.some((e) => isConcurrentTransaction(e, depth + 1))) return true;
+  return isConcurrentTransaction(cause, depth + 1);
+}

@@ -6,10 +6,13 @@
 
 import type { Producer, Transaction } from "../../ground/kafka.ts";
 import type { Checkpoint, OutRecord, TransactionSink } from "./checkpoint.ts";
-import { FencedError, isFenced } from "./fenced.ts";
+import { FencedError, isConcurrentTransaction, isFenced } from "./fenced.ts";
 
 /** Bytes per send: one send is one record batch, which the broker refuses past its limit (1 MiB by default). */
 const SEND_BYTES = 512 * 1024;
+
+/** Tries of a checkpoint that meets its previous transaction still being completed: 20 ms, 40 ms, … apart. */
+const CONCURRENT_ATTEMPTS = 20;
 
 export const transactionalId = (groupId: string, processor: string, partition: number) =>
   `${groupId}.${processor}.${partition}`;
@@ -61,31 +64,42 @@ export class KafkaTransactions implements TransactionSink {
     }
   }
 
+  /**
+   * One checkpoint as one transaction. Until the flush starts nothing of it is written anywhere, so a broker still
+   * finishing the previous transaction (CONCURRENT_TRANSACTIONS) is waited for and the transaction begun again;
+   * after that, any failure is the caller's (which of the sink's writes landed cannot be known).
+   */
   async commit(checkpoint: Checkpoint, flush?: () => Promise<void>): Promise<void> {
-    let txn: Transaction | undefined;
-    try {
-      txn = await this.producer.transaction();
-      const pending = [...sends(checkpoint.records)];
-      // The first request carries the producer's epoch: a fenced owner fails here, before it flushes its sinks.
-      if (checkpoint.offsets.length > 0)
-        await txn.sendOffsets({
-          consumerGroupId: this.groupId,
-          topics: checkpoint.offsets.map(({ topic, offset }) => ({
-            topic,
-            partitions: [{ partition: checkpoint.partition, offset: offset.toString() }],
-          })),
-        });
-      else {
-        const first = pending.shift();
-        if (first) await txn.send({ topic: first.topic, acks: -1, messages: first.messages });
+    for (let attempt = 1; ; attempt++) {
+      let txn: Transaction | undefined;
+      let flushing = false;
+      try {
+        txn = await this.producer.transaction();
+        const pending = [...sends(checkpoint.records)];
+        // The first request carries the producer's epoch: a fenced owner fails here, before it flushes its sinks.
+        if (checkpoint.offsets.length > 0)
+          await txn.sendOffsets({
+            consumerGroupId: this.groupId,
+            topics: checkpoint.offsets.map(({ topic, offset }) => ({
+              topic,
+              partitions: [{ partition: checkpoint.partition, offset: offset.toString() }],
+            })),
+          });
+        else {
+          const first = pending.shift();
+          if (first) await txn.send({ topic: first.topic, acks: -1, messages: first.messages });
+        }
+        flushing = true;
+        await flush?.();
+        for (const { topic, messages } of pending) await txn.send({ topic, acks: -1, messages });
+        await txn.commit();
+        return;
+      } catch (err) {
+        if (isFenced(err)) throw new FencedError(checkpoint.partition, { cause: err });
+        if (txn?.isActive()) await txn.abort().catch(() => {});
+        if (flushing || !isConcurrentTransaction(err) || attempt >= CONCURRENT_ATTEMPTS) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt));
       }
-      await flush?.();
-      for (const { topic, messages } of pending) await txn.send({ topic, acks: -1, messages });
-      await txn.commit();
-    } catch (err) {
-      if (isFenced(err)) throw new FencedError(checkpoint.partition, { cause: err });
-      if (txn?.isActive()) await txn.abort().catch(() => {});
-      throw err;
     }
   }
 }

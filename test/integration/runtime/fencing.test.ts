@@ -272,3 +272,46 @@ test("a paused instance that lost its partition cannot commit its state or offse
     await Promise.allSettled([first?.stop(), second?.stop()]);
   }
 });
+
+test("checkpoints back to back wait for the broker to finish the previous transaction instead of failing", async () => {
+  const name = `${run}-rapid`;
+  const changelog = changelogTopic(name);
+  const groupId = `${run}-rapid-group`;
+  groups.push(groupId);
+  topics.push(changelog);
+  const admin = kafka.admin();
+  await admin.connect();
+  await ensureTopics(admin, config, [changelog]);
+  await admin.disconnect();
+  const producer = kafka.producer({
+    transactionalId: transactionalId(groupId, name, 0),
+    idempotent: true,
+    maxInFlightRequests: 1,
+  });
+  await producer.connect();
+  try {
+    const sink = new KafkaTransactions(producer, groupId, 0);
+    await sink.fence();
+    // Without waiting, about one in four of these meets CONCURRENT_TRANSACTIONS (measured on the local stack).
+    for (let i = 1; i <= 100; i++) {
+      await sink.commit({
+        partition: 0,
+        records: [
+          {
+            topic: changelog,
+            key: "d",
+            value: countCodec.encode({ count: i, offset: String(i - 1), by: "rapid" }),
+            partition: 0,
+          },
+        ],
+        offsets: [{ topic: input, offset: BigInt(i) }],
+      });
+    }
+    assert.equal(await committedOffset(groupId, input, 0), 100n);
+    const records = await changelogRecords(changelog);
+    assert.equal(records.length, 100);
+    assert.equal(records.at(-1)?.value?.count, 100);
+  } finally {
+    await producer.disconnect();
+  }
+});
