@@ -83,16 +83,22 @@ async function changelogRecords(
   return out;
 }
 
-test("a new owner's InitProducerId fences the old one mid-transaction; restore reads past the markers", async () => {
-  const name = `${run}-direct`;
+/** A processor name of this run, its changelog (created) and its group (both removed after the tests). */
+async function processorOfRun(suffix: string): Promise<{ name: string; changelog: string; groupId: string }> {
+  const name = `${run}-${suffix}`;
   const changelog = changelogTopic(name);
-  const groupId = `${run}-direct-group`;
+  const groupId = `${run}-${suffix}-group`;
   groups.push(groupId);
   topics.push(changelog);
   const admin = kafka.admin();
   await admin.connect();
   await ensureTopics(admin, config, [changelog]);
   await admin.disconnect();
+  return { name, changelog, groupId };
+}
+
+test("a new owner's InitProducerId fences the old one mid-transaction; restore reads past the markers", async () => {
+  const { name, changelog, groupId } = await processorOfRun("direct");
 
   const id = transactionalId(groupId, name, 0);
   const producers = [0, 1, 2].map(() =>
@@ -274,15 +280,7 @@ test("a paused instance that lost its partition cannot commit its state or offse
 });
 
 test("checkpoints back to back wait for the broker to finish the previous transaction instead of failing", async () => {
-  const name = `${run}-rapid`;
-  const changelog = changelogTopic(name);
-  const groupId = `${run}-rapid-group`;
-  groups.push(groupId);
-  topics.push(changelog);
-  const admin = kafka.admin();
-  await admin.connect();
-  await ensureTopics(admin, config, [changelog]);
-  await admin.disconnect();
+  const { name, changelog, groupId } = await processorOfRun("rapid");
   const producer = kafka.producer({
     transactionalId: transactionalId(groupId, name, 0),
     idempotent: true,
