@@ -128,7 +128,12 @@ export const builders = {
 
 /** Applies a route's field renames (device field name → Wattline field name) to a JSON object. */
 function rename(json: unknown, fields: Record<string, string>): unknown {
-  if (typeof json !== "object" || json === null || Array.isArray(json)) return json;
+  if (typeof json !== "object" || json === null || Array.isArray(json) || !hasAny(fields)) return json;
   const entries = Object.entries(json as Record<string, unknown>).map(([k, v]) => [fields[k] ?? k, v]);
   return Object.fromEntries(entries);
+}
+
+function hasAny(fields: Record<string, string>): boolean {
+  for (const _ in fields) return true;
+  return false;
 }
