@@ -6,8 +6,12 @@ export interface HourShare {
   energy_wh: number;
 }
 
-/** The shares of `(from, to]` (from < to), in time order; they sum to `delta_wh`. */
+/**
+ * The shares of `(from, to]` (from ≤ to), in time order; they sum to `delta_wh`. A zero-length interval (a final
+ * value read at the instant of the last reading) carries its delta in the bucket holding that instant.
+ */
 export function attribute(from: number, to: number, delta_wh: number, clock: ZoneClock): HourShare[] {
+  if (from === to) return [{ hour_start: clock.bucketOf(to).start, energy_wh: delta_wh }];
   // Most intervals lie within one hour: all of the delta is its share (what the loop below gives, without
   // growing an array for it; this runs for every reading).
   if (from < to) {

@@ -1,10 +1,10 @@
-// One device's batch result: order its readings, fold them, apply the suspect left at the end, roll up.
-// The same `processReading`, `flushPending` and rollup functions as the stream, so both give the same numbers.
+// One device's batch result: order its readings and replacements, fold them, apply the suspect left at the end,
+// roll up. The same `processInput`, `flushPending` and rollup functions as the stream, so both give the same numbers.
 import { initialDeviceState } from "./device-state.ts";
 import { zoneClock } from "./hours.ts";
 import type { Anomaly, Output } from "./outputs.ts";
-import { flushPending, processReading } from "./process.ts";
-import type { Reading } from "./reading.ts";
+import { flushPending, processInput } from "./process.ts";
+import { type DeviceInput, orderInputs } from "./replacement.ts";
 import { addInto, bucketDeltas, type DayTotal, type HourBucket, isReported, rollupDays } from "./rollup.ts";
 import type { DeviceSettings } from "./settings.ts";
 
@@ -18,13 +18,8 @@ export interface DeviceResult {
   ledger_wh: number;
 }
 
-/** Readings in `ts` order; for equal `ts`, in the order received (the sort is stable), so the first one counts. */
-export function orderReadings(readings: readonly Reading[]): Reading[] {
-  return [...readings].sort((a, b) => a.ts - b.ts);
-}
-
-/** `readings` in the order received, all of `settings.device_id`. */
-export function computeDevice(readings: readonly Reading[], settings: DeviceSettings): DeviceResult {
+/** `inputs` (readings and replacements) in the order received, all of `settings.device_id`. */
+export function computeDevice(inputs: readonly DeviceInput[], settings: DeviceSettings): DeviceResult {
   const clock = zoneClock(settings.timezone);
   const buckets = new Map<number, HourBucket>();
   const anomalies: Anomaly[] = [];
@@ -42,8 +37,8 @@ export function computeDevice(readings: readonly Reading[], settings: DeviceSett
     }
   };
   let state = initialDeviceState;
-  for (const r of orderReadings(readings)) {
-    const step = processReading(state, r, settings);
+  for (const input of orderInputs(inputs)) {
+    const step = processInput(state, input, settings);
     state = step.state;
     collect(step.outputs);
   }

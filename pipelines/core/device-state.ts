@@ -17,8 +17,19 @@ export interface StartedState {
   /** Last known boot id; `null` when unknown. */
   boot: string | null;
   pending: Pending | null;
+  /**
+   * `last` is a new counter's start set by a meter replacement, not a reading: a reading at its ts belongs before
+   * the swap, and a second replacement at its ts is a duplicate.
+   */
+  replaced: boolean;
 }
 
-export type DeviceState = StartedState | { last: null; hw: 0; boot: null; pending: null };
+export type DeviceState = StartedState | { last: null; hw: 0; boot: null; pending: null; replaced: false };
 
-export const initialDeviceState: DeviceState = { last: null, hw: 0, boot: null, pending: null };
+export const initialDeviceState: DeviceState = {
+  last: null,
+  hw: 0,
+  boot: null,
+  pending: null,
+  replaced: false,
+};

@@ -1,10 +1,9 @@
 // One device in the stream: the reorder buffer in front of the fold, as one JSON-serialisable state.
-// Given every reading no more than the allowed lateness behind its device's newest one, in any order, the
-// outputs equal the batch's on the sorted readings.
+// Given every reading and replacement no more than the allowed lateness behind its device's newest one, in any
+// order, the outputs equal the batch's on the same inputs.
 import { type DeviceState, initialDeviceState } from "./device-state.ts";
 import type { Output } from "./outputs.ts";
-import { flushPending, processReading } from "./process.ts";
-import type { Reading } from "./reading.ts";
+import { flushPending, processInput } from "./process.ts";
 import {
   advanceClock,
   drain,
@@ -13,6 +12,7 @@ import {
   type Release,
   type ReorderState,
 } from "./reorder.ts";
+import type { DeviceInput } from "./replacement.ts";
 import type { DeviceSettings } from "./settings.ts";
 
 export const DEFAULT_ALLOWED_LATENESS_MS = 120_000;
@@ -29,17 +29,17 @@ export interface StreamStep {
 
 export const initialStreamState: DeviceStreamState = { fold: initialDeviceState, reorder: emptyReorder };
 
-/** One arriving reading: flagged duplicate or late, or buffered; whatever the buffer releases is folded. */
+/** One arriving reading or replacement: flagged duplicate or late, or buffered; what the buffer releases is folded. */
 export function ingest(
   state: DeviceStreamState,
-  r: Reading,
+  r: DeviceInput,
   settings: DeviceSettings,
   allowedLatenessMs = DEFAULT_ALLOWED_LATENESS_MS,
 ): StreamStep {
   const inserted = insertReading(state.reorder, r, allowedLatenessMs);
   if (inserted.arrival === "duplicate")
     return { state, outputs: [{ kind: "duplicate", device_id: r.device_id, ts: r.ts }] };
-  if (inserted.arrival === "late") return { state, outputs: [{ kind: "late", reading: r }] };
+  if (inserted.arrival === "late") return { state, outputs: [{ kind: "late", input: r }] };
   return foldReleased(state.fold, inserted, settings);
 }
 
@@ -81,13 +81,13 @@ function foldReleased(fold: DeviceState, release: Release, settings: DeviceSetti
   // Runs for every reading: the outputs of the usual single released reading are passed on without a copy.
   const { released } = release;
   if (released.length === 1) {
-    const step = processReading(fold, released[0] as Reading, settings);
+    const step = processInput(fold, released[0] as DeviceInput, settings);
     return { state: { fold: step.state, reorder: release.state }, outputs: step.outputs };
   }
   const outputs: Output[] = [];
   let current = fold;
   for (const r of released) {
-    const step = processReading(current, r, settings);
+    const step = processInput(current, r, settings);
     current = step.state;
     for (const o of step.outputs) outputs.push(o);
   }

@@ -17,7 +17,7 @@ import {
 import { type ZoneClock, zoneClock } from "./hours.ts";
 import type { Anomaly, AnomalyType, Output } from "./outputs.ts";
 import { flushPending } from "./process.ts";
-import type { Reading } from "./reading.ts";
+import { type DeviceInput, orderInputs } from "./replacement.ts";
 import { addInto, bucketDeltas, type DayTotal, type HourBucket, isReported, rollupDays } from "./rollup.ts";
 import type { DeviceSettings } from "./settings.ts";
 
@@ -67,7 +67,7 @@ export const newTouched = (): Touched => ({ hours: new Set(), retracted: [] });
 
 export function ledgerIngest(
   state: LedgerDeviceState,
-  r: Reading,
+  r: DeviceInput,
   settings: DeviceSettings,
   latenessMs: number,
   touched: Touched,
@@ -206,10 +206,10 @@ export interface Rebuild {
 
 export const startRebuild = (): Rebuild => ({ state: newLedgerState(), all: new Map(), late: 0 });
 
-/** Folds one more reading into a rebuild (in place); returns the fold's outputs. */
+/** Folds one more reading or replacement into a rebuild (in place); returns the fold's outputs. */
 export function rebuildStep(
   acc: Rebuild,
-  r: Reading,
+  r: DeviceInput,
   settings: DeviceSettings,
   latenessMs: number,
 ): Output[] {
@@ -251,19 +251,18 @@ export function rebuildRows(acc: Rebuild, settings: DeviceSettings): Omit<Ledger
 }
 
 /**
- * Rebuilds a device from all its readings (a recalculation): they are folded in `ts` order, as the batch does
- * (stable, so of two with one `ts` the first received counts), and every reported hour and day is returned. The
- * state's open hours are copies, so the caller may go on folding into it.
+ * Rebuilds a device from all its readings and replacements (a recalculation): they are folded in the device's
+ * order, as the batch does (stable, so of two alike with one `ts` the first received counts), and every reported
+ * hour and day is returned. The state's open hours are copies, so the caller may go on folding into it.
  */
 export function ledgerRebuild(
-  readings: readonly Reading[],
+  readings: readonly DeviceInput[],
   settings: DeviceSettings,
   latenessMs: number,
 ): LedgerStep {
   const acc = startRebuild();
   const outputs: Output[] = [];
-  for (const r of [...readings].sort((a, b) => a.ts - b.ts))
-    outputs.push(...rebuildStep(acc, r, settings, latenessMs));
+  for (const r of orderInputs(readings)) outputs.push(...rebuildStep(acc, r, settings, latenessMs));
   const rows = rebuildRows(acc, settings);
   const clock = zoneClock(settings.timezone);
   const last = acc.state.stream.fold.last;
@@ -273,12 +272,11 @@ export function ledgerRebuild(
   return { state: acc.state, outputs, ...rows };
 }
 
-/** A device's whole result as the stream would store it: rebuilt from its readings, then finished as the batch. */
-export function ledgerBatch(readings: readonly Reading[], settings: DeviceSettings): LedgerStep {
+/** A device's whole result as the stream would store it: rebuilt from its inputs, then finished as the batch. */
+export function ledgerBatch(readings: readonly DeviceInput[], settings: DeviceSettings): LedgerStep {
   const acc = startRebuild();
   const outputs: Output[] = [];
-  for (const r of [...readings].sort((a, b) => a.ts - b.ts))
-    outputs.push(...rebuildStep(acc, r, settings, 0));
+  for (const r of orderInputs(readings)) outputs.push(...rebuildStep(acc, r, settings, 0));
   outputs.push(...finishRebuild(acc, settings));
   return { state: acc.state, outputs, ...rebuildRows(acc, settings) };
 }

@@ -15,6 +15,8 @@ export interface HourBucket {
   readings: number;
   duplicates: number;
   resets: number;
+  /** Meter replacements whose ts falls in the hour: counted apart from resets. */
+  replacements: number;
   anomalies: number;
   /** Lowest confidence of the overlapping intervals; `null` without any. */
   confidence: Confidence | null;
@@ -29,6 +31,7 @@ export interface DayTotal {
   readings: number;
   duplicates: number;
   resets: number;
+  replacements: number;
   anomalies: number;
   confidence: Confidence | null;
 }
@@ -46,8 +49,19 @@ function bucket(
   duplicates = 0,
   resets = 0,
   anomalies = 0,
+  replacements = 0,
 ): HourBucket {
-  return { hour_start, energy_wh, intervals, readings, duplicates, resets, anomalies, confidence };
+  return {
+    hour_start,
+    energy_wh,
+    intervals,
+    readings,
+    duplicates,
+    resets,
+    replacements,
+    anomalies,
+    confidence,
+  };
 }
 
 /** The deltas one output adds to the hour buckets it touches. */
@@ -59,6 +73,8 @@ export function bucketDeltas(output: Output, clock: ZoneClock): HourBucket[] {
       return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 0, 1)];
     case "anomaly":
       return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 0, 0, 0, 1)];
+    case "replacement":
+      return [bucket(clock.bucketOf(output.ts).start, 0, 0, null, 0, 0, 0, 0, 1)];
     case "late":
       // Accounted for by the recalculation it triggers, not here.
       return [];
@@ -91,6 +107,9 @@ export function addOutput(buckets: Map<number, HourBucket>, output: Output, cloc
       return;
     case "anomaly":
       counts(buckets, clock.bucketOf(output.ts).start).anomalies++;
+      return;
+    case "replacement":
+      counts(buckets, clock.bucketOf(output.ts).start).replacements++;
       return;
     case "late":
       return;
@@ -139,6 +158,7 @@ export function addInto(target: HourBucket, delta: HourBucket): HourBucket {
   target.readings += delta.readings;
   target.duplicates += delta.duplicates;
   target.resets += delta.resets;
+  target.replacements += delta.replacements;
   target.anomalies += delta.anomalies;
   target.confidence = lowestConfidence(target.confidence, delta.confidence);
   return target;
@@ -150,7 +170,7 @@ export function isReported(bucket: HourBucket): boolean {
 
 /**
  * Days from hour buckets (each belongs to the local date of its start), in date order. A day is reported when it
- * has a reported hour or a reset.
+ * has a reported hour, a reset or a replacement.
  */
 export function rollupDays(buckets: Iterable<HourBucket>, clock: ZoneClock): DayTotal[] {
   const days = new Map<string, DayTotal>();
@@ -163,6 +183,7 @@ export function rollupDays(buckets: Iterable<HourBucket>, clock: ZoneClock): Day
       readings: 0,
       duplicates: 0,
       resets: 0,
+      replacements: 0,
       anomalies: 0,
       confidence: null,
     };
@@ -171,11 +192,12 @@ export function rollupDays(buckets: Iterable<HourBucket>, clock: ZoneClock): Day
     day.readings += b.readings;
     day.duplicates += b.duplicates;
     day.resets += b.resets;
+    day.replacements += b.replacements;
     day.anomalies += b.anomalies;
     day.confidence = lowestConfidence(day.confidence, b.confidence);
     days.set(date, day);
   }
   return [...days.values()]
-    .filter((d) => d.hours > 0 || d.resets > 0)
+    .filter((d) => d.hours > 0 || d.resets > 0 || d.replacements > 0)
     .sort((a, b) => (a.date < b.date ? -1 : a.date > b.date ? 1 : 0));
 }

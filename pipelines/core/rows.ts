@@ -13,6 +13,7 @@ export interface HourlyRow {
   readings: number;
   duplicates: number;
   resets: number;
+  replacements: number;
   anomalies: number;
 }
 
@@ -22,6 +23,7 @@ export interface DailyRow {
   date: string;
   energy_wh: number;
   resets: number;
+  replacements: number;
   confidence: Confidence | null;
   hours: number;
   readings: number;
@@ -59,6 +61,7 @@ export function energyRows(result: DeviceResult): Array<HourlyRow | DailyRow> {
       readings: b.readings,
       duplicates: b.duplicates,
       resets: b.resets,
+      replacements: b.replacements,
       anomalies: b.anomalies,
     }),
   );
@@ -69,6 +72,7 @@ export function energyRows(result: DeviceResult): Array<HourlyRow | DailyRow> {
       date: d.date,
       energy_wh: roundWh(d.energy_wh),
       resets: d.resets,
+      replacements: d.replacements,
       confidence: d.confidence,
       hours: d.hours,
       readings: d.readings,

@@ -19,6 +19,7 @@ interface Counts {
   readings: number | null;
   duplicates: number | null;
   resets: number | null;
+  replacements: number | null;
   anomalies: number | null;
   confidence: string | null;
   cost: number | null;
@@ -42,7 +43,8 @@ export interface RowFilter {
   devices?: readonly string[];
 }
 
-const COUNTS = "device_id, energy_wh, readings, duplicates, resets, anomalies, confidence, cost, currency";
+const COUNTS =
+  "device_id, energy_wh, readings, duplicates, resets, replacements, anomalies, confidence, cost, currency";
 
 const iso = (ms: number) => new Date(ms).toISOString();
 const fromUs = (us: string) => Number(BigInt(us) / 1000n);
@@ -133,7 +135,7 @@ function counts(sender: RowWriter, r: Counts): void {
   if (r.confidence) sender.symbol("confidence", r.confidence);
   if (r.currency) sender.symbol("currency", r.currency);
   if (r.energy_wh !== null) sender.floatColumn("energy_wh", r.energy_wh);
-  for (const c of ["readings", "duplicates", "resets", "anomalies"] as const) {
+  for (const c of ["readings", "duplicates", "resets", "replacements", "anomalies"] as const) {
     const v = r[c];
     if (v !== null) sender.intColumn(c, v);
   }
@@ -178,6 +180,7 @@ export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly): void {
   body.table(N.ledger).symbol(N.device_id, e.device_id);
   if (e.kind === "ledger") {
     body.symbol(N.classification, e.classification).symbol(N.confidence, e.confidence);
+    if (e.replacement) body.symbol(N.ended_by, "replacement");
     body.timestampColumnMs(N.from_ts, e.from).floatColumn(N.delta_wh, e.delta_wh);
     body.atMs(e.to);
   } else {
@@ -202,4 +205,5 @@ const N = {
   confidence: ilpName("confidence"),
   from_ts: ilpName("from_ts"),
   delta_wh: ilpName("delta_wh"),
+  ended_by: ilpName("ended_by"),
 };

@@ -19,13 +19,13 @@ import {
   type Touched,
   takeRows,
 } from "../core/ledger-stream.ts";
-import type { Reading } from "../core/reading.ts";
+import { comesBefore, type DeviceInput } from "../core/replacement.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
 import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { startRuntime } from "../runtime/runtime.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
-import { toReading } from "./readings.ts";
+import { TELEMETRY_RECORDS, type TelemetryInput, toInput } from "./readings.ts";
 import { Recalculator } from "./recalculate.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows } from "./sink.ts";
@@ -96,7 +96,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   };
 }
 
-export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading", LedgerSlot> {
+export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_RECORDS)[number], LedgerSlot> {
   const { config, registry, recalculator, mirror } = deps;
   const memory = new Map<number, PartitionMemory>();
   const L = config.ledger.allowedLatenessMs;
@@ -139,7 +139,8 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
 
   return {
     name: "ledger",
-    topics: { [TOPICS.telemetry]: "TelemetryReading" },
+    // Readings and meter replacements share the topic, so that a device's events keep their place among its readings.
+    topics: { [TOPICS.telemetry]: TELEMETRY_RECORDS },
     state: { encode: encodeSlot, decode: (bytes, key) => decodeSlot(key ?? "", bytes) },
     refuse: (r) => {
       const details = tsOutOfRange(r.record.ts, r.record.received_at, config.ingest.maxFutureMs);
@@ -180,7 +181,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
         const record = input.record;
         if (input.offset <= slot.offset) {
           // Read again after a restore: a held reading goes back into the buffer, the rest is in the state.
-          if (slot.restoring.delete(input.offset)) hold(slot, toReading(record), input.offset);
+          if (slot.restoring.delete(input.offset)) hold(slot, toInput(input as TelemetryInput), input.offset);
           continue;
         }
         let entry = changed.get(key);
@@ -189,7 +190,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
           changed.set(key, entry);
         }
         folded++;
-        const reading = toReading(record);
+        const reading = toInput(input as TelemetryInput);
         recalculator.tap(ctx.partition, key, reading, input.offset);
         const settings = registry.settingsFor(key);
         slot.zone ??= settings.timezone;
@@ -198,17 +199,18 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<"TelemetryReading",
         let arrival: "held" | "duplicate" | "late" = "held";
         for (const o of outputs) {
           if (o.kind === "duplicate" && o.ts === record.ts) arrival = "duplicate";
-          if (o.kind === "late" && o.reading.ts === record.ts) arrival = "late";
+          if (o.kind === "late" && o.input.ts === record.ts) arrival = "late";
         }
         if (arrival === "held") trackHeld(slot, record.ts, input.offset);
         releaseHeld(slot);
-        // The ledger counts the first of two readings with one ts: so does the readings table.
-        if (arrival !== "duplicate") rows.addReading(record);
-        else duplicatesDropped.inc();
+        // The ledger counts the first of two readings (or replacements) with one ts: so do their tables.
+        if (arrival === "duplicate") duplicatesDropped.inc();
+        else if (input.name === "MeterReplacement") rows.addReplacement(input.record);
+        else rows.addReading(input.record);
         rows.addOutputs(key, outputs);
         if (arrival === "late") {
           lateReadings.inc();
-          ctx.send(TOPICS.late, key, store.encode("TelemetryReading", record));
+          ctx.send(TOPICS.late, key, store.encode(input.name, record));
           slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
           slot.recalcFrom = Math.min(slot.recalcFrom ?? record.ts, record.ts);
         }
@@ -291,11 +293,11 @@ function releaseHeld(slot: LedgerSlot): void {
   if (n > 0) slot.held.splice(0, n);
 }
 
-/** A held reading read again after a restore goes back into the buffer, where the checkpoint had it. */
-function hold(slot: LedgerSlot, r: Reading, offset: bigint): void {
+/** A held input read again after a restore goes back into the buffer, where the checkpoint had it. */
+function hold(slot: LedgerSlot, r: DeviceInput, offset: bigint): void {
   const { reorder } = slot.state.stream;
   let i = reorder.buffer.length;
-  while (i > 0 && (reorder.buffer[i - 1] as Reading).ts > r.ts) i--;
+  while (i > 0 && comesBefore(r, reorder.buffer[i - 1] as DeviceInput)) i--;
   const buffer = [...reorder.buffer.slice(0, i), r, ...reorder.buffer.slice(i)];
   slot.state.stream = { ...slot.state.stream, reorder: { ...reorder, buffer } };
   trackHeld(slot, r.ts, offset);

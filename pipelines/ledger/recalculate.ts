@@ -1,5 +1,6 @@
-// Automatic recalculation of devices that received readings later than the allowed lateness: each is rebuilt
-// from its readings on Kafka in `ts` order, as the batch would, and its rows rewritten. Off the hot path: the
+// Automatic recalculation of devices that received readings (or meter replacements) later than the allowed
+// lateness: each is rebuilt from its inputs on Kafka in the device's order, as the batch would, and its rows
+// rewritten. Off the hot path: the
 // partition is read by a throwaway consumer while the processor goes on; readings of the devices taken in
 // meanwhile are tapped from the live path; only the swap of state and the rewrite run under the partition's lock.
 // One job at a time in the process (a global rate limit), one pass over a partition for all its due devices.
@@ -9,21 +10,18 @@ import { createKafka, type Kafka } from "../../ground/kafka.ts";
 import type { Logger } from "../../ground/logger.ts";
 import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
-import type { TelemetryReading } from "../../schemas/generated/types.ts";
-import { orderReadings } from "../core/batch.ts";
 import { initialDeviceState } from "../core/device-state.ts";
 import { zoneClock } from "../core/hours.ts";
 import { ledgerProvisional, ledgerRebuild, newTouched } from "../core/ledger-stream.ts";
-import { processReading } from "../core/process.ts";
-import type { Reading } from "../core/reading.ts";
+import { processInput } from "../core/process.ts";
+import { type DeviceInput, orderInputs } from "../core/replacement.ts";
 import type { DeviceSettings } from "../core/settings.ts";
-import { tsOutOfRange } from "../core/ts-range.ts";
 import type { PartitionContext } from "../runtime/processor.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { serial } from "../runtime/serial.ts";
 import { DAY_MS, dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
 import { recalculations } from "./metrics.ts";
-import { toReading } from "./readings.ts";
+import { type TelemetryInput, telemetryInput, toInput } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows, type StaleRows } from "./sink.ts";
 import type { LedgerSlot } from "./slot.ts";
@@ -31,7 +29,7 @@ import type { LedgerSlot } from "./slot.ts";
 interface Job {
   devices: Set<string>;
   /** Readings of the job's devices taken in by the live path since the job's read started, in offset order. */
-  tapped: Map<string, { reading: Reading; offset: bigint }[]>;
+  tapped: Map<string, { reading: DeviceInput; offset: bigint }[]>;
 }
 
 export class Recalculator {
@@ -74,7 +72,7 @@ export class Recalculator {
   }
 
   /** Called by the live path for every reading it takes in: a device being recalculated keeps it for the job. */
-  tap(partition: number, device: string, reading: Reading, offset: bigint): void {
+  tap(partition: number, device: string, reading: DeviceInput, offset: bigint): void {
     this.#jobs.get(partition)?.tapped.get(device)?.push({ reading, offset });
   }
 
@@ -95,7 +93,7 @@ export class Recalculator {
     emit: (rows: LedgerRows) => void,
   ): Promise<void> {
     const p = ctx.partition;
-    const read = new Map<string, { reading: Reading; offset: bigint }[]>(
+    const read = new Map<string, { reading: DeviceInput; offset: bigint }[]>(
       [...job.devices].map((d) => [d, []]),
     );
     const store = schemaStore();
@@ -107,8 +105,8 @@ export class Recalculator {
           for (const m of messages) {
             const list = read.get(m.key?.toString() ?? "");
             if (list === undefined || !m.value) continue;
-            const record = decode(store, m.value, this.config.ingest.maxFutureMs);
-            if (record) list.push({ reading: toReading(record), offset: BigInt(m.offset) });
+            const input = decode(store, m.value, this.config.ingest.maxFutureMs);
+            if (input) list.push({ reading: toInput(input), offset: BigInt(m.offset) });
           }
         },
       });
@@ -130,7 +128,7 @@ export class Recalculator {
   async #apply(
     ctx: PartitionContext<LedgerSlot>,
     device: string,
-    taken: { reading: Reading; offset: bigint }[],
+    taken: { reading: DeviceInput; offset: bigint }[],
   ): Promise<LedgerRows> {
     const rows = new LedgerRows();
     const slot = ctx.store.get(device);
@@ -200,7 +198,7 @@ export class Recalculator {
     ]);
     return {
       hours: hours.filter((h) => h.confidence !== null),
-      days: days.filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0),
+      days: days.filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0 || (d.replacements ?? 0) > 0),
       anomalies: anomalies.filter((a) => !rows.anomalies.has(`${device}|${a.ts}|${a.type}`)),
     };
   }
@@ -212,12 +210,12 @@ export class Recalculator {
  * suspect pending there is decided by what follows), so its hour bucket is the first that can change. The whole
  * history when the device's zone changed since its hours were counted.
  */
-function rewriteFrom(slot: LedgerSlot, settings: DeviceSettings, taken: { reading: Reading }[]): number {
+function rewriteFrom(slot: LedgerSlot, settings: DeviceSettings, taken: { reading: DeviceInput }[]): number {
   const whole = Number.NEGATIVE_INFINITY;
   if (slot.recalcFrom === null || (slot.zone !== null && slot.zone !== settings.timezone)) return whole;
   const before = taken.map((t) => t.reading).filter((r) => r.ts < (slot.recalcFrom as number));
   let fold = initialDeviceState;
-  for (const r of orderReadings(before)) fold = processReading(fold, r, settings).state;
+  for (const r of orderInputs(before)) fold = processInput(fold, r, settings).state;
   return fold.last === null ? whole : zoneClock(settings.timezone).bucketOf(fold.last.ts).start;
 }
 
@@ -232,12 +230,9 @@ function decode(
   store: ReturnType<typeof schemaStore>,
   value: Buffer,
   maxFutureMs: number,
-): TelemetryReading | undefined {
+): TelemetryInput | undefined {
   try {
-    const decoded = store.decode(value);
-    if (decoded.name !== "TelemetryReading") return undefined;
-    const record = decoded.record as TelemetryReading;
-    return tsOutOfRange(record.ts, record.received_at, maxFutureMs) === undefined ? record : undefined;
+    return telemetryInput(store.decode(value), maxFutureMs);
   } catch {
     return undefined;
   }

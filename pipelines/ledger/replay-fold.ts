@@ -10,7 +10,7 @@ import {
   startRebuild,
 } from "../core/ledger-stream.ts";
 import type { Output } from "../core/outputs.ts";
-import type { Reading } from "../core/reading.ts";
+import type { DeviceInput } from "../core/replacement.ts";
 import { addOutput } from "../core/rollup.ts";
 import type { DeviceSettings } from "../core/settings.ts";
 import { DAY_MS } from "./energy-rows.ts";
@@ -58,7 +58,7 @@ export class DeviceReplay {
    * `rebuildStep` (the stream fold, its outputs merged into the hour buckets), with each output added to the
    * buckets in place (`addOutput`) rather than as delta objects: a replay takes every reading of a topic.
    */
-  step(r: Reading): Output[] {
+  step(r: DeviceInput): Output[] {
     const acc = this.acc;
     const step = ingest(acc.state.stream, r, this.settings, this.latenessMs);
     acc.state.stream = step.state;

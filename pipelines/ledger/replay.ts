@@ -17,7 +17,8 @@ import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import { ledgerRebuild } from "../core/ledger-stream.ts";
 import type { Anomaly, LedgerEntry, Output } from "../core/outputs.ts";
-import { parseTimestamp, type Reading } from "../core/reading.ts";
+import { parseTimestamp } from "../core/reading.ts";
+import type { DeviceInput } from "../core/replacement.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import {
   DAY_MS,
@@ -27,7 +28,7 @@ import {
   writeLedgerRow,
   writeReadingRow,
 } from "./energy-rows.ts";
-import { toReading } from "./readings.ts";
+import { type TelemetryInput, toInput } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { ChangeReport, type DeviceChanges, type RowChanges } from "./replay-diff.ts";
 import { DeviceReplay, type Range } from "./replay-fold.ts";
@@ -344,12 +345,13 @@ class Replay {
     for (const m of messages) {
       const device = m.key?.toString();
       if (!device || (this.only && !this.only.has(device))) continue;
-      const record = this.#decode(m.value);
-      if (!record) continue;
+      const input = this.#decode(m.value);
+      if (!input) continue;
+      const record = input.record;
       this.readings++;
       const inRange = this.#inRange(record.ts);
       if (this.#late.has(device)) {
-        if (inRange) this.out.reading(record);
+        if (inRange) this.#inputRow(input);
         continue;
       }
       let fold = this.#folds.get(device);
@@ -357,10 +359,10 @@ class Replay {
         fold = new DeviceReplay(this.registry.settingsFor(device), this.range, this.#lateness);
         this.#folds.set(device, fold);
       }
-      const outputs = fold.step(toReading(record));
+      const outputs = fold.step(toInput(input));
       // The ledger counts the first of two readings with one ts: so does the readings table, as in the stream.
       if (inRange && !outputs.some((o) => o.kind === "duplicate" && o.ts === record.ts))
-        this.out.reading(record);
+        this.#inputRow(input);
       if (fold.late) {
         // Its outputs so far may differ from the batch's: pass 2 rewrites its rows from all its readings.
         this.#folds.delete(device);
@@ -375,7 +377,7 @@ class Replay {
   }
 
   async #pass2(): Promise<void> {
-    const readings = new Map<string, Reading[]>([...this.#late.keys()].map((d) => [d, []]));
+    const readings = new Map<string, DeviceInput[]>([...this.#late.keys()].map((d) => [d, []]));
     const partitions = [...new Set(this.#late.values())];
     for (const p of this.#progress.values()) p.read = 0;
     this.#report(2);
@@ -385,8 +387,8 @@ class Replay {
       onBatch: (p, messages) => {
         for (const m of messages) {
           const list = readings.get(m.key?.toString() ?? "");
-          const record = list && this.#decode(m.value);
-          if (record) list.push(toReading(record));
+          const input = list && this.#decode(m.value);
+          if (input) list.push(toInput(input));
         }
         this.#advance(2, p, messages);
       },
@@ -442,6 +444,12 @@ class Replay {
     }
   }
 
+  /** The row of a reading or replacement taken in: readings streamed, replacements with the other rows. */
+  #inputRow(input: TelemetryInput): void {
+    if (input.name === "MeterReplacement") this.out.rows.addReplacement(input.record);
+    else this.out.reading(input.record);
+  }
+
   #inRange(t: number): boolean {
     return t >= this.range.from && t < this.range.to;
   }
@@ -450,13 +458,15 @@ class Replay {
     return this.config.ledger.allowedLatenessMs;
   }
 
-  #decode(value: Buffer | null): TelemetryReading | undefined {
+  #decode(value: Buffer | null): TelemetryInput | undefined {
     if (!value) return undefined;
     try {
       const decoded = this.#store.decode(value);
-      return decoded.name === "TelemetryReading" ? decoded.record : undefined;
+      return decoded.name === "TelemetryReading" || decoded.name === "MeterReplacement"
+        ? (decoded as TelemetryInput)
+        : undefined;
     } catch {
-      return undefined; // not a reading: skipped, as the stream skips it
+      return undefined; // not a reading or replacement: skipped, as the stream skips it
     }
   }
 

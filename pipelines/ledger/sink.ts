@@ -2,7 +2,7 @@
 // keyed as their tables' DEDUP keys, so a later value of an hour or a day in the same batch replaces the earlier.
 
 import type { RowSender, RowWriter } from "../../ground/questdb.ts";
-import type { TelemetryReading } from "../../schemas/generated/types.ts";
+import type { MeterReplacement, TelemetryReading } from "../../schemas/generated/types.ts";
 import { type CostVersion, costOf, dayCost, type Priced, rateFor } from "../core/cost.ts";
 import { zoneClock } from "../core/hours.ts";
 import type { LedgerRowSet } from "../core/ledger-stream.ts";
@@ -25,12 +25,14 @@ const emptyDay = (date: string): DayTotal => ({
   readings: 0,
   duplicates: 0,
   resets: 0,
+  replacements: 0,
   anomalies: 0,
   confidence: null,
 });
 
 export class LedgerRows {
   readonly readings = new Map<string, TelemetryReading>();
+  readonly replacements = new Map<string, MeterReplacement>();
   readonly ledger = new Map<string, LedgerEntry | Anomaly>();
   /** A retracted row marks an anomaly written before (provisionally, or by an earlier fold) that no longer holds. */
   readonly anomalies = new Map<string, Anomaly & { retracted?: boolean }>();
@@ -38,17 +40,28 @@ export class LedgerRows {
   readonly days = new Map<string, { device_id: string; day: DayTotal; priced: Priced }>();
 
   get size(): number {
-    return this.readings.size + this.ledger.size + this.anomalies.size + this.hours.size + this.days.size;
+    return (
+      this.readings.size +
+      this.replacements.size +
+      this.ledger.size +
+      this.anomalies.size +
+      this.hours.size +
+      this.days.size
+    );
   }
 
   addReading(r: TelemetryReading): void {
     this.readings.set(`${r.device_id}|${r.ts}`, r);
   }
 
+  addReplacement(r: MeterReplacement): void {
+    this.replacements.set(`${r.device_id}|${r.ts}`, r);
+  }
+
   /** The fold's ledger entries and anomalies. */
   addOutputs(device: string, outputs: readonly Output[], range?: { from: number; to: number }): void {
     for (const o of outputs) {
-      if (o.kind === "ledger" && within(range, o.to)) this.ledger.set(`${device}|${o.to}`, o);
+      if (o.kind === "ledger" && within(range, o.to)) this.ledger.set(ledgerKey(device, o), o);
       if (o.kind === "anomaly" && within(range, o.ts)) {
         this.anomalies.set(`${device}|${o.ts}|${o.type}`, o);
         // A dropped glitch gets a zero ledger row: a recalculation that drops a reading the stream had applied
@@ -97,6 +110,7 @@ export class LedgerRows {
   /** Takes in another set's rows: a later value of a row replaces an earlier one, as the upsert would. */
   merge(other: LedgerRows): void {
     for (const [k, v] of other.readings) if (!this.readings.has(k)) this.readings.set(k, v);
+    for (const [k, v] of other.replacements) if (!this.replacements.has(k)) this.replacements.set(k, v);
     for (const [k, v] of other.ledger) this.ledger.set(k, v);
     for (const [k, v] of other.anomalies) this.anomalies.set(k, v);
     for (const [k, v] of other.hours) this.hours.set(k, v);
@@ -154,10 +168,18 @@ export class LedgerRows {
       sender.timestampColumn("received_at", r.received_at, "ms");
       await at(sender, r.ts);
     }
+    for (const r of this.replacements.values()) {
+      sender.table("meter_replacements").symbol("device_id", r.device_id).symbol("source", r.source);
+      if (r.old_final_wh_total !== null) sender.floatColumn("old_final_wh_total", r.old_final_wh_total);
+      sender.floatColumn("new_initial_wh_total", r.new_initial_wh_total);
+      sender.timestampColumn("received_at", r.received_at, "ms");
+      await at(sender, r.ts);
+    }
     for (const e of this.ledger.values()) {
       sender.table("ledger").symbol("device_id", e.device_id);
       if (e.kind === "ledger") {
         sender.symbol("classification", e.classification).symbol("confidence", e.confidence);
+        if (e.replacement) sender.symbol("ended_by", "replacement");
         sender.timestampColumn("from_ts", e.from, "ms").floatColumn("delta_wh", e.delta_wh);
         await at(sender, e.to);
       } else {
@@ -182,7 +204,8 @@ export class LedgerRows {
         .floatColumn("energy_wh", b.energy_wh)
         .intColumn("readings", b.readings)
         .intColumn("duplicates", b.duplicates);
-      sender.intColumn("resets", b.resets).intColumn("anomalies", b.anomalies);
+      sender.intColumn("resets", b.resets).intColumn("replacements", b.replacements);
+      sender.intColumn("anomalies", b.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
       await at(sender, b.hour_start);
     }
@@ -197,11 +220,20 @@ export class LedgerRows {
       sender
         .intColumn("duplicates", d.duplicates)
         .intColumn("resets", d.resets)
+        .intColumn("replacements", d.replacements)
         .intColumn("anomalies", d.anomalies);
       if (priced.cost !== null) sender.floatColumn("cost", priced.cost);
       await at(sender, Date.parse(`${d.date}T00:00:00Z`));
     }
   }
+}
+
+/**
+ * A ledger row's key, as the table's DEDUP keys: the interval ending at a meter replacement's final value is kept
+ * apart from a reading's interval ending at the same instant.
+ */
+function ledgerKey(device: string, e: LedgerEntry): string {
+  return e.replacement ? `${device}|${e.to}|replacement` : `${device}|${e.to}`;
 }
 
 /** Whether `t` is in the range a replay rewrites, if there is one (a module function: this runs per reading). */

@@ -1,6 +1,6 @@
 // One device in the ledger processor's store, and its changelog encoding (Avro LedgerDeviceState): the fold, the
-// open hours and what is pending, but not the readings the reorder buffer holds, only their offsets. Those are
-// read again after a restore (the runtime commits no offset past them) and put back in the buffer.
+// open hours and what is pending, but not the readings and replacements the reorder buffer holds, only their
+// offsets. Those are read again after a restore (the runtime commits no offset past them) and put back in the buffer.
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { StateReading, LedgerDeviceState as StoredState } from "../../schemas/generated/types.ts";
 import type { Pending } from "../core/device-state.ts";
@@ -54,9 +54,11 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     held: [...slot.held.map((h) => Number(h.offset)), ...[...slot.restoring].map(Number)],
     clock: reorder.clock,
     released: reorder.released,
+    released_replacement: reorder.releasedReplacement,
     last: fold.last === null ? null : stored(fold.last),
     hw: fold.hw,
     boot: fold.boot,
+    replaced: fold.replaced,
     pending:
       fold.pending === null
         ? null
@@ -82,14 +84,25 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
           reading: reading(device_id, s.pending.reading),
           classification: s.pending.classification as Pending["classification"],
         };
-  const fold = last === null ? newLedgerState().stream.fold : { last, hw: s.hw, boot: s.boot, pending };
+  const fold =
+    last === null
+      ? newLedgerState().stream.fold
+      : { last, hw: s.hw, boot: s.boot, pending, replaced: s.replaced };
   const hours = new Map<number, HourBucket>(
     s.hours.map((h) => [h.hour_start, { ...h, confidence: h.confidence as HourBucket["confidence"] }]),
   );
   return {
     device_id,
     state: {
-      stream: { fold, reorder: { clock: s.clock, released: s.released, buffer: [] } },
+      stream: {
+        fold,
+        reorder: {
+          clock: s.clock,
+          released: s.released,
+          releasedReplacement: s.released_replacement,
+          buffer: [],
+        },
+      },
       hours,
       provisional:
         s.provisional === null

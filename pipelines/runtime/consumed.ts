@@ -43,7 +43,7 @@ export interface DecodedBatch<N extends RecordName> {
 
 export function decodeBatch<N extends RecordName>(
   topic: string,
-  expected: N,
+  expected: N | readonly N[],
   messages: readonly RawMessage[],
   refuse: (record: Consumed<N>) => string | undefined = () => undefined,
 ): DecodedBatch<N> {
@@ -60,7 +60,7 @@ export interface DecodedInput<N extends RecordName> {
 export function decodeInput<N extends RecordName>(
   topic: string,
   partition: number,
-  expected: N,
+  expected: N | readonly N[],
   messages: readonly RawMessage[],
   refuse: (record: InputRecord<N>) => Refusal | undefined = () => undefined,
 ): DecodedInput<N> {
@@ -78,8 +78,9 @@ export function decodeInput<N extends RecordName>(
       out.deadLetters.push(refused(topic, message, offset, err.code, err.message));
       continue;
     }
-    if (decoded.name !== expected) {
-      const details = `${decoded.name} on ${topic}, which holds ${expected}`;
+    if (typeof expected === "string" ? decoded.name !== expected : !expected.includes(decoded.name as N)) {
+      const holds = typeof expected === "string" ? expected : expected.join(" and ");
+      const details = `${decoded.name} on ${topic}, which holds ${holds}`;
       out.deadLetters.push(refused(topic, message, offset, "unexpected_record", details));
       continue;
     }

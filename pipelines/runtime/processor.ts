@@ -78,8 +78,11 @@ export interface Punctuator<S> {
 export interface Processor<N extends RecordName, S = never> {
   /** Names its logs, metrics, changelog topic (changelogTopic(name)) and transactional ids. */
   name: string;
-  /** Input topic → the record it holds. Co-partitioned (same partition count, keyed alike, by device). */
-  topics: Readonly<Record<string, N>>;
+  /**
+   * Input topic → the record it holds, or the records (one topic, one order per key: a device's readings and
+   * events). Co-partitioned (same partition count, keyed alike, by device).
+   */
+  topics: Readonly<Record<string, N | readonly N[]>>;
   /** Only stateful processors get a store that persists, and a changelog. */
   state?: StateCodec<S>;
   /** Why a decoded record cannot be processed (it is dead-lettered: as `invalid_record`, or with its own reason). */

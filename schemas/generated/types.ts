@@ -188,6 +188,8 @@ export interface OpenHour {
   readings: number;
   duplicates: number;
   resets: number;
+  /** Meter replacements whose ts falls in the hour. */
+  replacements: number;
   anomalies: number;
   confidence: string | null;
 }
@@ -201,7 +203,7 @@ export interface ProvisionalWrite {
  * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
  * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
  * again from the input topic.
- * Schema io.wattline.LedgerDeviceState v1.
+ * Schema io.wattline.LedgerDeviceState v2.
  */
 export interface LedgerDeviceState {
   /** Offset of the last input record taken into this state. */
@@ -210,14 +212,18 @@ export interface LedgerDeviceState {
   held: number[];
   /** The device's event time: its newest reading's ts, epoch ms. */
   clock: number | null;
-  /** ts of the last reading released to the fold. */
+  /** ts of the last reading or meter replacement released to the fold. */
   released: number | null;
+  /** Whether the last input released was a meter replacement (a reading at its ts then comes too late). */
+  released_replacement: boolean;
   /** The last accepted reading; null before the baseline. */
   last: StateReading | null;
   /** High-water mark in Wh. */
   hw: number;
   /** Last known boot id. */
   boot: string | null;
+  /** last is a new counter's start set by a meter replacement, not a reading. */
+  replaced: boolean;
   /** The suspect reading waiting for the next one. */
   pending: PendingSuspect | null;
   /** Hour buckets of the local dates that can still change. */
@@ -233,6 +239,29 @@ export interface LedgerDeviceState {
   recalc_from: number | null;
   /** The time zone the open hours are in: a recalculation after a zone change rewrites the whole history. */
   zone: string | null;
+}
+
+/**
+ * A device's energy counter was swapped or restarted on purpose at a known instant (see ENERGY_SEMANTICS.md,
+ * Meter replacement). Travels on the telemetry topic among the device's readings, keyed by device_id.
+ * Schema io.wattline.MeterReplacement v1.
+ */
+export interface MeterReplacement {
+  /** Device identifier, non-empty. */
+  device_id: string;
+  /** The instant of the swap, epoch milliseconds UTC. */
+  ts: number;
+  /**
+   * The old counter's last value in Wh, read at the swap; null when not known (the energy since the last
+   * reading is then unknown).
+   */
+  old_final_wh_total: number | null;
+  /** The new counter's value at the swap, in Wh (0 for a counter that starts from zero). */
+  new_initial_wh_total: number;
+  /** What produced the record: api, mqtt, file… */
+  source: string;
+  /** When the platform received the event, epoch milliseconds UTC. */
+  received_at: number;
 }
 
 /**
@@ -304,6 +333,7 @@ export interface WattlineRecords {
   Heartbeat: Heartbeat;
   HopeCloudModule: HopeCloudModule;
   LedgerDeviceState: LedgerDeviceState;
+  MeterReplacement: MeterReplacement;
   MonitoringBroadcast: MonitoringBroadcast;
   TelemetryReading: TelemetryReading;
 }

@@ -7,17 +7,23 @@ export const LEDGER_TABLES = {
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, energy_wh_total DOUBLE, power_w DOUBLE, boot_id VARCHAR,
     seq LONG, ts_source SYMBOL, source SYMBOL, received_at TIMESTAMP
   ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id)`,
+  // ended_by: null for a reading's interval, `replacement` for the one ending at a meter replacement's final value
+  // (read at the instant of a reading, both end at one ts).
   ledger: `CREATE TABLE IF NOT EXISTS ledger (
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, from_ts TIMESTAMP, delta_wh DOUBLE,
-    classification SYMBOL, confidence SYMBOL
-  ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id)`,
+    classification SYMBOL, confidence SYMBOL, ended_by SYMBOL
+  ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id, ended_by)`,
+  meter_replacements: `CREATE TABLE IF NOT EXISTS meter_replacements (
+    ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, old_final_wh_total DOUBLE, new_initial_wh_total DOUBLE,
+    source SYMBOL, received_at TIMESTAMP
+  ) TIMESTAMP(ts) PARTITION BY MONTH WAL DEDUP UPSERT KEYS(ts, device_id)`,
   energy_hourly: `CREATE TABLE IF NOT EXISTS energy_hourly (
     hour_start TIMESTAMP, device_id SYMBOL CAPACITY 16384, local_date SYMBOL, energy_wh DOUBLE, readings INT,
-    duplicates INT, resets INT, anomalies INT, confidence SYMBOL, cost DOUBLE, currency SYMBOL
+    duplicates INT, resets INT, replacements INT, anomalies INT, confidence SYMBOL, cost DOUBLE, currency SYMBOL
   ) TIMESTAMP(hour_start) PARTITION BY DAY WAL DEDUP UPSERT KEYS(hour_start, device_id)`,
   energy_daily: `CREATE TABLE IF NOT EXISTS energy_daily (
     day TIMESTAMP, device_id SYMBOL CAPACITY 16384, energy_wh DOUBLE, hours INT, readings INT, duplicates INT,
-    resets INT, anomalies INT, confidence SYMBOL, cost DOUBLE, currency SYMBOL
+    resets INT, replacements INT, anomalies INT, confidence SYMBOL, cost DOUBLE, currency SYMBOL
   ) TIMESTAMP(day) PARTITION BY MONTH WAL DEDUP UPSERT KEYS(day, device_id)`,
   anomalies: `CREATE TABLE IF NOT EXISTS anomalies (
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, type SYMBOL, energy_wh_total DOUBLE, retracted BOOLEAN
@@ -31,16 +37,32 @@ export const LEDGER_TABLES = {
 } as const;
 
 /** Columns added since a table was first created: a table made by an older version gains them. */
-const ADDED_COLUMNS = [{ table: "anomalies", column: "retracted", type: "BOOLEAN" }];
+const ADDED_COLUMNS = [
+  { table: "anomalies", column: "retracted", type: "BOOLEAN" },
+  { table: "ledger", column: "ended_by", type: "SYMBOL" },
+  { table: "energy_hourly", column: "replacements", type: "INT" },
+  { table: "energy_daily", column: "replacements", type: "INT" },
+];
+
+/** DEDUP keys changed since a table was first created. */
+const ADDED_KEYS = [{ table: "ledger", column: "ended_by", keys: "ts, device_id, ended_by" }];
 
 export async function ensureLedgerTables(questdb: pg.Pool): Promise<void> {
   for (const ddl of Object.values(LEDGER_TABLES)) await questdb.query(ddl);
-  for (const { table, column, type } of ADDED_COLUMNS) {
-    // QuestDB refuses an ADD COLUMN IF NOT EXISTS that has nothing to do, so look first.
-    const { rowCount } = await questdb.query(
-      `SELECT "column" FROM table_columns('${table}') WHERE "column" = $1`,
-      [column],
+  const column = async (table: string, name: string) => {
+    const { rows } = await questdb.query<{ upsertKey: boolean }>(
+      `SELECT upsertKey FROM table_columns('${table}') WHERE "column" = $1`,
+      [name],
     );
-    if (rowCount === 0) await questdb.query(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+    return rows[0];
+  };
+  // QuestDB refuses an ADD COLUMN IF NOT EXISTS that has nothing to do, so look first.
+  for (const { table, column: name, type } of ADDED_COLUMNS) {
+    if ((await column(table, name)) === undefined)
+      await questdb.query(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+  }
+  for (const { table, column: name, keys } of ADDED_KEYS) {
+    if ((await column(table, name))?.upsertKey !== true)
+      await questdb.query(`ALTER TABLE ${table} DEDUP ENABLE UPSERT KEYS(${keys})`);
   }
 }

@@ -150,6 +150,7 @@ const marker = (hour_start: number): StoredHour => ({
   readings: 0,
   duplicates: 0,
   resets: 0,
+  replacements: 0,
   anomalies: 0,
   confidence: "low",
   cost: null,

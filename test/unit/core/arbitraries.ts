@@ -1,6 +1,7 @@
 // fast-check generators of device settings and meter traces with the faults real meters have.
 import fc from "fast-check";
 import type { Reading } from "../../../pipelines/core/reading.ts";
+import { type DeviceInput, isReplacement } from "../../../pipelines/core/replacement.ts";
 import type { DeviceSettings } from "../../../pipelines/core/settings.ts";
 import { DEVICE } from "./helpers.ts";
 
@@ -24,7 +25,7 @@ export const settingsArb: fc.Arbitrary<DeviceSettings> = fc.record({
   expected_interval_s: fc.constantFrom(10, 60, 300),
 });
 
-type StepKind = "inc" | "flat" | "dip" | "reset" | "zero" | "spike" | "reboot";
+type StepKind = "inc" | "flat" | "dip" | "reset" | "zero" | "spike" | "reboot" | "swap";
 
 const stepArb = fc.record({
   dt: fc.oneof(
@@ -44,6 +45,7 @@ const stepArb = fc.record({
     "zero",
     "spike",
     "reboot",
+    "swap",
   ),
   /** mWh */
   amount: fc.integer({ min: 0, max: 2_000_000 }),
@@ -54,14 +56,31 @@ const start = fc.integer({
   max: Date.parse("2026-12-31T00:00:00Z"),
 });
 
-/** Readings with strictly increasing ts: increases, flats, dips, resets, one-reading zeros and spikes, reboots. */
-export const traceArb: fc.Arbitrary<Reading[]> = fc
+/**
+ * Readings with strictly increasing ts (increases, flats, dips, resets, one-reading zeros and spikes, reboots) and
+ * meter replacements among them: with a final value or without, above or below the counter, a new counter from 0
+ * or not, at a reading's ts (every fifth) or between readings, and before the first reading.
+ */
+export const traceArb: fc.Arbitrary<DeviceInput[]> = fc
   .record({ start, withBoot: fc.boolean(), steps: fc.array(stepArb, { minLength: 1, maxLength: 60 }) })
   .map(({ start, withBoot, steps }) => {
     let ts = start;
     let energy = 1000;
     let boot = 1;
-    return steps.map(({ dt, kind, amount }) => {
+    return steps.map(({ dt, kind, amount }): DeviceInput => {
+      if (kind === "swap") {
+        // After the last reading; at its instant when dt is a multiple of 5.
+        if (dt % 5 !== 0) ts += dt;
+        const final = amount % 4 === 0 ? null : energy + (((amount % 3) - 1) * (amount % 7_000)) / 1000;
+        energy = amount % 2 === 0 ? 0 : (amount % 90_000) / 1000;
+        return {
+          kind: "meter_replacement",
+          device_id: DEVICE,
+          ts,
+          old_final_wh_total: final === null ? null : Math.max(0, final),
+          new_initial_wh_total: energy,
+        };
+      }
       ts += dt;
       let value = energy;
       if (kind === "inc") {
@@ -105,7 +124,7 @@ export const monotoneArb: fc.Arbitrary<Reading[]> = fc
 
 /** An arrival order in which every reading is at most the allowed lateness behind the newest one before it:
  * each arrives at its ts plus a delay of at most L. Some readings are sent twice (the copy later, other energy). */
-export const arrivalsArb = (L: number): fc.Arbitrary<Reading[]> =>
+export const arrivalsArb = (L: number): fc.Arbitrary<DeviceInput[]> =>
   traceArb.chain((readings) =>
     fc
       .tuple(
@@ -116,14 +135,15 @@ export const arrivalsArb = (L: number): fc.Arbitrary<Reading[]> =>
         }),
       )
       .map(([delays, copies]) => {
-        const arrivals: Array<{ at: number; order: number; reading: Reading }> = [];
+        const arrivals: Array<{ at: number; order: number; reading: DeviceInput }> = [];
         readings.forEach((r, i) => {
           const delay = delays[i] as number;
           arrivals.push({ at: r.ts + delay, order: 2 * i, reading: r });
           const copy = copies[i];
           if (copy !== null && copy !== undefined) {
             const later = Math.max(delay, copy);
-            arrivals.push({ at: r.ts + later, order: 2 * i + 1, reading: { ...r, energy_wh_total: 7 } });
+            const other = isReplacement(r) ? { ...r, new_initial_wh_total: 7 } : { ...r, energy_wh_total: 7 };
+            arrivals.push({ at: r.ts + later, order: 2 * i + 1, reading: other });
           }
         });
         return arrivals.sort((a, b) => a.at - b.at || a.order - b.order).map((a) => a.reading);

@@ -31,7 +31,7 @@ test("out-of-order readings within the allowed lateness give the batch's ledger"
 
 test("a reading later than the allowed lateness is reported late and not folded", () => {
   const { outputs, state } = stream([at("00:00", 0), at("00:10", 10), at("00:05", 5)]);
-  assert.deepEqual(outputs.at(-1), { kind: "late", reading: at("00:05", 5) });
+  assert.deepEqual(outputs.at(-1), { kind: "late", input: at("00:05", 5) });
   assert.deepEqual(state.reorder.buffer, [at("00:10", 10)]);
 });
 

@@ -1,10 +1,10 @@
 // Shared by the core tests: building readings and settings, folding, and rolling up outside `computeDevice`.
-import { orderReadings } from "../../../pipelines/core/batch.ts";
 import { initialDeviceState } from "../../../pipelines/core/device-state.ts";
 import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { LedgerEntry, Output } from "../../../pipelines/core/outputs.ts";
-import { flushPending, processReading } from "../../../pipelines/core/process.ts";
+import { flushPending, processInput } from "../../../pipelines/core/process.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
+import { type DeviceInput, type MeterReplacement, orderInputs } from "../../../pipelines/core/replacement.ts";
 import {
   bucketDeltas,
   type DayTotal,
@@ -29,12 +29,24 @@ export function at(time: string, energy: number, boot_id?: string): Reading {
     : { device_id: DEVICE, ts, energy_wh_total: energy, boot_id };
 }
 
-/** The batch fold's outputs: sorted readings, then the suspect left at the end. */
-export function foldAll(readings: readonly Reading[], s: DeviceSettings): Output[] {
+/** A meter replacement at `time` (as for `at`), with the old counter's final value if given. */
+export function swap(time: string, final: number | null, initial = 0): MeterReplacement {
+  const ts = Date.parse(time.length === 5 ? `2025-01-01T${time}:00Z` : time);
+  return {
+    kind: "meter_replacement",
+    device_id: DEVICE,
+    ts,
+    old_final_wh_total: final,
+    new_initial_wh_total: initial,
+  };
+}
+
+/** The batch fold's outputs: ordered inputs, then the suspect left at the end. */
+export function foldAll(readings: readonly DeviceInput[], s: DeviceSettings): Output[] {
   const outputs: Output[] = [];
   let state = initialDeviceState;
-  for (const r of orderReadings(readings)) {
-    const step = processReading(state, r, s);
+  for (const r of orderInputs(readings)) {
+    const step = processInput(state, r, s);
     state = step.state;
     outputs.push(...step.outputs);
   }

@@ -37,7 +37,7 @@ function upserted(sets: LedgerRowSet[]) {
   return {
     hourly: [...hours.values()].sort((a, b) => a.hour_start - b.hour_start),
     daily: [...days.values()]
-      .filter((d) => d.hours > 0 || d.resets > 0)
+      .filter((d) => d.hours > 0 || d.resets > 0 || d.replacements > 0)
       .sort((a, b) => (a.date < b.date ? -1 : 1)),
     anomalies: [...anomalies.keys()].sort(),
   };
@@ -48,7 +48,8 @@ function batchOf(readings: Parameters<typeof computeDevice>[0], s: DeviceSetting
   return {
     hourly: batch.hourly,
     daily: batch.daily,
-    anomalies: batch.anomalies.map((a) => `${a.ts}|${a.type}`).sort(),
+    // Keyed as the anomalies table is: a jump reading at a swap's instant and a jump final value are one row.
+    anomalies: [...new Set(batch.anomalies.map((a) => `${a.ts}|${a.type}`))].sort(),
   };
 }
 

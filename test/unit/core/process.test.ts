@@ -11,7 +11,13 @@ const resets = (readings: Parameters<typeof foldAll>[0], s = settings()) =>
 
 test("the first reading is the baseline: no energy", () => {
   const step = processReading(initialDeviceState, at("00:00", 500, "b1"), settings());
-  assert.deepEqual(step.state, { last: at("00:00", 500, "b1"), hw: 500, boot: "b1", pending: null });
+  assert.deepEqual(step.state, {
+    last: at("00:00", 500, "b1"),
+    hw: 500,
+    boot: "b1",
+    pending: null,
+    replaced: false,
+  });
   assert.deepEqual(
     step.outputs.map((o) => o.kind),
     ["reading"],
@@ -71,7 +77,13 @@ test("a flat reading moves last and boot but not the high-water mark", () => {
   let state = processReading(initialDeviceState, at("00:00", 100, "b1"), s).state;
   const step = processReading(state, at("01:00", 99.5, "b1"), s);
   state = step.state;
-  assert.deepEqual(state, { last: at("01:00", 99.5, "b1"), hw: 100, boot: "b1", pending: null });
+  assert.deepEqual(state, {
+    last: at("01:00", 99.5, "b1"),
+    hw: 100,
+    boot: "b1",
+    pending: null,
+    replaced: false,
+  });
   assert.deepEqual(
     ledgerOf(step.outputs).map((e) => [e.delta_wh, e.classification]),
     [[0, "flat"]],
@@ -96,7 +108,7 @@ test("same ts as the newest (or the pending) reading is a duplicate; an earlier 
   assert.deepEqual(dup.outputs, [{ kind: "duplicate", device_id: "dev-1", ts: at("02:00", 0).ts }]);
   const late = processReading(state, at("01:30", 50), s);
   assert.equal(late.state, state);
-  assert.deepEqual(late.outputs, [{ kind: "late", reading: at("01:30", 50) }]);
+  assert.deepEqual(late.outputs, [{ kind: "late", input: at("01:30", 50) }]);
 });
 
 test("flushPending applies the suspect, and is a no-op without one", () => {

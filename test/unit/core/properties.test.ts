@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { DateTime } from "luxon";
-import { computeDevice, orderReadings } from "../../../pipelines/core/batch.ts";
+import { computeDevice } from "../../../pipelines/core/batch.ts";
 import { type DeviceState, initialDeviceState } from "../../../pipelines/core/device-state.ts";
 import {
   DEFAULT_ALLOWED_LATENESS_MS,
@@ -14,8 +14,9 @@ import {
 } from "../../../pipelines/core/device-stream.ts";
 import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { Output } from "../../../pipelines/core/outputs.ts";
-import { flushPending, processReading } from "../../../pipelines/core/process.ts";
+import { flushPending, processInput } from "../../../pipelines/core/process.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
+import { type DeviceInput, isReplacement, orderInputs } from "../../../pipelines/core/replacement.ts";
 import { arrivalsArb, monotoneArb, settingsArb, traceArb } from "./arbitraries.ts";
 import { close, DEVICE, foldAll, ledgerOf, rollupOf, settings, sum } from "./helpers.ts";
 
@@ -46,11 +47,18 @@ test("a day is the sum of its hours (by the local date of their start), its rese
       const clock = zoneClock(s.timezone);
       const result = computeDevice(readings, s);
       const hoursByDate = groupBy(result.hourly, (b) => clock.localDate(b.hour_start));
+      const outputs = foldAll(readings, s);
       const resetsByDate = groupBy(
-        ledgerOf(foldAll(readings, s)).filter((e) => e.classification === "reset"),
+        ledgerOf(outputs).filter((e) => e.classification === "reset"),
         (e) => clock.localDate(e.to),
       );
-      const dates = [...new Set([...hoursByDate.keys(), ...resetsByDate.keys()])].sort();
+      const replacementsByDate = groupBy(
+        outputs.filter((o) => o.kind === "replacement"),
+        (o) => clock.localDate(o.ts),
+      );
+      const dates = [
+        ...new Set([...hoursByDate.keys(), ...resetsByDate.keys(), ...replacementsByDate.keys()]),
+      ].sort();
       assert.deepEqual(
         result.daily.map((d) => d.date),
         dates,
@@ -60,6 +68,7 @@ test("a day is the sum of its hours (by the local date of their start), its rese
         assert.equal(day.energy_wh, sum(hours.map((b) => b.energy_wh)));
         assert.equal(day.hours, hours.length);
         assert.equal(day.resets, resetsByDate.get(day.date)?.length ?? 0);
+        assert.equal(day.replacements, replacementsByDate.get(day.date)?.length ?? 0);
       }
     }),
     RUNS,
@@ -69,13 +78,13 @@ test("a day is the sum of its hours (by the local date of their start), its rese
 test("cutting the fold anywhere, serialising the state and resuming changes nothing", () => {
   fc.assert(
     fc.property(settingsArb, traceArb, fc.nat(), (s, readings, cutAt) => {
-      const sorted = orderReadings(readings);
+      const sorted = orderInputs(readings);
       const cut = cutAt % (sorted.length + 1);
       const outputs: Output[] = [];
       let state: DeviceState = initialDeviceState;
       for (const [i, r] of sorted.entries()) {
         if (i === cut) state = roundTrip(state);
-        const step = processReading(state, r, s);
+        const step = processInput(state, r, s);
         state = step.state;
         outputs.push(...step.outputs);
       }
@@ -86,7 +95,7 @@ test("cutting the fold anywhere, serialising the state and resuming changes noth
   );
 });
 
-function streamAll(arrivals: readonly Reading[], s: ReturnType<typeof settings>, cut = -1): Output[] {
+function streamAll(arrivals: readonly DeviceInput[], s: ReturnType<typeof settings>, cut = -1): Output[] {
   const outputs: Output[] = [];
   let state: DeviceStreamState = initialStreamState;
   for (const [i, r] of arrivals.entries()) {
@@ -99,7 +108,7 @@ function streamAll(arrivals: readonly Reading[], s: ReturnType<typeof settings>,
   return outputs;
 }
 
-test("out of order within the allowed lateness: reorder buffer + fold = the batch on the same readings", () => {
+test("out of order within the allowed lateness: reorder buffer + fold = the batch on the same inputs", () => {
   fc.assert(
     fc.property(settingsArb, arrivalsArb(L), fc.nat(), (s, arrivals, cutAt) => {
       const outputs = streamAll(arrivals, s, cutAt % (arrivals.length + 1));
@@ -121,19 +130,23 @@ test("duplicates never change energy", () => {
       (s, readings, copies) => {
         const withCopies = [...readings];
         for (const [i, energy] of copies) {
-          const original = readings[i % readings.length] as Reading;
+          const original = readings[i % readings.length] as DeviceInput;
           const at = withCopies.indexOf(original);
-          withCopies.splice(at + 1 + (energy % 3), 0, { ...original, energy_wh_total: energy / 1000 });
+          const copy = isReplacement(original)
+            ? { ...original, new_initial_wh_total: energy / 1000 }
+            : { ...original, energy_wh_total: energy / 1000 };
+          withCopies.splice(at + 1 + (energy % 3), 0, copy);
         }
-        const energyOf = (rs: Reading[]) => {
+        const energyOf = (rs: DeviceInput[]) => {
           const result = computeDevice(rs, s);
           return {
             hourly: result.hourly.map((b) => [b.hour_start, b.energy_wh]),
-            daily: result.daily.map((d) => [d.date, d.energy_wh, d.resets]),
+            daily: result.daily.map((d) => [d.date, d.energy_wh, d.resets, d.replacements]),
           };
         };
+        const duplicates = (rs: DeviceInput[]) => foldAll(rs, s).filter((o) => o.kind === "duplicate").length;
         assert.deepEqual(energyOf(withCopies), energyOf(readings));
-        assert.equal(foldAll(withCopies, s).filter((o) => o.kind === "duplicate").length, copies.length);
+        assert.equal(duplicates(withCopies), duplicates(readings) + copies.length);
       },
     ),
     RUNS,
@@ -225,13 +238,15 @@ test("a monotone trace without resets gives exactly last − first", () => {
   );
 });
 
-test("the batch does not depend on the order of the input (distinct ts)", () => {
+test("the batch does not depend on the order of the input (distinct ts per kind)", () => {
+  const distinct = (rs: DeviceInput[]) =>
+    rs.filter((r, i) => rs.findIndex((o) => o.ts === r.ts && isReplacement(o) === isReplacement(r)) === i);
   fc.assert(
     fc.property(
       settingsArb,
-      traceArb.chain((rs) => fc.shuffledSubarray(rs, { minLength: rs.length })),
+      traceArb.chain((rs) => fc.shuffledSubarray(distinct(rs), { minLength: distinct(rs).length })),
       (s, rs) => {
-        assert.deepEqual(computeDevice(rs, s), computeDevice(orderReadings(rs), s));
+        assert.deepEqual(computeDevice(rs, s), computeDevice(orderInputs(rs), s));
       },
     ),
     RUNS,

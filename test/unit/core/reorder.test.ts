@@ -8,14 +8,15 @@ import {
   insertReading,
   type ReorderState,
 } from "../../../pipelines/core/reorder.ts";
+import type { DeviceInput } from "../../../pipelines/core/replacement.ts";
 import { at } from "./helpers.ts";
 
 const L = 120_000;
-const times = (rs: readonly Reading[]) => rs.map((r) => new Date(r.ts).toISOString().slice(11, 16));
+const times = (rs: readonly DeviceInput[]) => rs.map((r) => new Date(r.ts).toISOString().slice(11, 16));
 
 function feed(readings: Reading[]) {
   let state: ReorderState = emptyReorder;
-  const released: Reading[] = [];
+  const released: DeviceInput[] = [];
   const arrivals: string[] = [];
   for (const r of readings) {
     const step = insertReading(state, r, L);
@@ -55,7 +56,7 @@ test("a ts already held or released is a duplicate, the first received counts", 
   ]);
   assert.deepEqual(arrivals, ["accepted", "duplicate", "accepted", "duplicate"]);
   assert.deepEqual(
-    released.map((r) => r.energy_wh_total),
+    released.map((r) => (r as Reading).energy_wh_total),
     [0],
   );
   assert.deepEqual(times(state.buffer), ["00:05"]);

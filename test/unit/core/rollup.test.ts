@@ -40,6 +40,7 @@ test("mergeBucket adds counts and keeps the lowest confidence, without touching 
     energy_wh: 2,
     intervals: 1,
     duplicates: 1,
+    replacements: 1,
     anomalies: 1,
     confidence: "medium" as const,
   };
@@ -51,6 +52,7 @@ test("mergeBucket adds counts and keeps the lowest confidence, without touching 
     readings: 2,
     duplicates: 1,
     resets: 0,
+    replacements: 1,
     anomalies: 1,
     confidence: "medium",
   });

@@ -27,6 +27,7 @@ test("rows: hourly then daily, in time order, with their counts; anomalies apart
       readings: 4,
       duplicates: 1,
       resets: 0,
+      replacements: 0,
       anomalies: 1,
     },
     {
@@ -35,6 +36,7 @@ test("rows: hourly then daily, in time order, with their counts; anomalies apart
       date: "2025-01-01",
       energy_wh: 20,
       resets: 0,
+      replacements: 0,
       confidence: "high",
       hours: 1,
       readings: 4,

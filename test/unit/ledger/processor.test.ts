@@ -7,6 +7,7 @@ import { loadConfig } from "../../../ground/config.ts";
 import { TOPICS } from "../../../ground/topics.ts";
 import { computeDevice } from "../../../pipelines/core/batch.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
+import { type DeviceInput, isReplacement } from "../../../pipelines/core/replacement.ts";
 import type { DeviceSettings } from "../../../pipelines/core/settings.ts";
 import { ledgerProcessor } from "../../../pipelines/ledger/processor.ts";
 import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
@@ -65,7 +66,19 @@ function driverFor(s: DeviceSettings) {
   return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
 }
 
-const encode = (r: Reading) =>
+const encode = (r: DeviceInput) =>
+  isReplacement(r)
+    ? schemaStore().encode("MeterReplacement", {
+        device_id: r.device_id,
+        ts: r.ts,
+        old_final_wh_total: r.old_final_wh_total,
+        new_initial_wh_total: r.new_initial_wh_total,
+        source: "test",
+        received_at: r.ts,
+      })
+    : encodeReading(r);
+
+const encodeReading = (r: Reading) =>
   schemaStore().encode("TelemetryReading", {
     device_id: r.device_id,
     ts: r.ts,
@@ -90,7 +103,7 @@ function hourly(sender: RecordingSender) {
     .sort();
 }
 
-function batchHourly(readings: Reading[], s: DeviceSettings) {
+function batchHourly(readings: DeviceInput[], s: DeviceSettings) {
   return computeDevice(readings, s)
     .hourly.map((h) => `${h.hour_start} ${round(h.energy_wh)} ${h.readings}`)
     .sort();

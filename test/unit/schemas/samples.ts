@@ -2,6 +2,24 @@ import type { RecordName, WattlineRecords } from "../../../schemas/generated/typ
 
 /** Valid records of every checked-in schema: one with every optional field set, one with none. */
 export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
+  MeterReplacement: [
+    {
+      device_id: "esp32-cse-301",
+      ts: Date.UTC(2025, 10, 5, 10, 30),
+      old_final_wh_total: 130_245.5,
+      new_initial_wh_total: 0,
+      source: "api",
+      received_at: Date.UTC(2025, 10, 5, 11, 0),
+    },
+    {
+      device_id: "esp32-cse-301",
+      ts: Date.UTC(2025, 10, 6, 8, 0),
+      old_final_wh_total: null,
+      new_initial_wh_total: 12.5,
+      source: "mqtt",
+      received_at: Date.UTC(2025, 10, 6, 8, 0),
+    },
+  ],
   TelemetryReading: [
     {
       device_id: "esp32-cse-301",
@@ -141,9 +159,11 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       held: [40, 41],
       clock: 1_700_000_060_000,
       released: 1_700_000_000_000,
+      released_replacement: false,
       last: { ts: 1_700_000_000_000, energy_wh_total: 1234.5, power_w: 80, boot_id: "b-7f3a", seq: 12 },
       hw: 1234.5,
       boot: "b-7f3a",
+      replaced: false,
       pending: {
         reading: { ts: 1_700_000_030_000, energy_wh_total: 0, power_w: null, boot_id: null, seq: null },
         classification: "reset",
@@ -156,6 +176,7 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
           readings: 4,
           duplicates: 1,
           resets: 0,
+          replacements: 1,
           anomalies: 0,
           confidence: "high",
         },
@@ -170,9 +191,11 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       held: [],
       clock: null,
       released: null,
+      released_replacement: true,
       last: null,
       hw: 0,
       boot: null,
+      replaced: true,
       pending: null,
       hours: [],
       provisional: null,
