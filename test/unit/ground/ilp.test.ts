@@ -22,7 +22,11 @@ interface Row {
 }
 
 const name = fc.stringMatching(/^[a-z_][a-z0-9_ =]{0,20}$/);
-const text = fc.oneof(fc.string(), fc.string({ unit: "grapheme" }), fc.constantFrom("a b", "x,y=z", 'q"\\\n\r'));
+const text = fc.oneof(
+  fc.string(),
+  fc.string({ unit: "grapheme" }),
+  fc.constantFrom("a b", "x,y=z", 'q"\\\n\r'),
+);
 const epochMs = fc.integer({ min: 946_684_800_000, max: 4_102_444_800_000 });
 const column: fc.Arbitrary<Column> = fc.oneof(
   fc.record({ kind: fc.constant("string" as const), name, value: text }),
@@ -57,7 +61,9 @@ function write(w: RowWriter, r: Row): void {
 }
 
 async function clientBytes(protocol: 1 | 2, rows: Row[]): Promise<Buffer> {
-  const sender = await Sender.fromConfig(`http::addr=127.0.0.1:9;protocol_version=${protocol};auto_flush=off`);
+  const sender = await Sender.fromConfig(
+    `http::addr=127.0.0.1:9;protocol_version=${protocol};auto_flush=off`,
+  );
   for (const r of rows) write(sender, r);
   const view = (sender as unknown as { buffer: { toBufferView(): Buffer | null } }).buffer.toBufferView();
   await sender.close();
