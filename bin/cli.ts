@@ -212,8 +212,13 @@ program
 
 program
   .command("compute")
-  .description("batch: readings (NDJSON) in, hourly and daily energy (NDJSON) out, per ENERGY_SEMANTICS")
-  .requiredOption("--input <file>", "readings, one JSON object per line, or - for stdin")
+  .description(
+    "batch: readings and meter replacements (NDJSON) in, hourly and daily energy (NDJSON) out, per ENERGY_SEMANTICS",
+  )
+  .requiredOption(
+    "--input <file>",
+    'readings and events ("kind": "meter_replacement"), one JSON object per line, or - for stdin',
+  )
   .option("--devices <file>", "JSON array of device settings")
   .action(async (opts: { input: string; devices?: string }) =>
     (await import("../pipelines/compute/command.ts")).compute(opts),

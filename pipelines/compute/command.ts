@@ -1,11 +1,18 @@
-// `wattline compute`: the batch shell around the energy core. Reads readings (NDJSON), reports invalid lines on
-// stderr, and prints hourly and daily energy (then anomalies) as NDJSON, sorted by device, then time.
+// `wattline compute`: the batch shell around the energy core. Reads readings and meter replacements (NDJSON),
+// reports invalid lines on stderr, and prints hourly and daily energy (then anomalies) as NDJSON, sorted by device,
+// then time.
 import { once } from "node:events";
 import { open, readFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import { computeDevice } from "../core/batch.ts";
-import { parseReadingLine, type Reading } from "../core/reading.ts";
+import type { Reading } from "../core/reading.ts";
+import {
+  type DeviceInput,
+  isReplacement,
+  type MeterReplacement,
+  parseInputLine,
+} from "../core/replacement.ts";
 import { type AnomalyRow, anomalyRows, energyRows } from "../core/rows.ts";
 import { parseRegistry, type Registry, settingsFor } from "../core/settings.ts";
 
@@ -13,6 +20,7 @@ export interface ComputeSummary {
   lines: number;
   invalid: number;
   readings: number;
+  replacements: number;
   devices: number;
 }
 
@@ -77,19 +85,24 @@ export async function runCompute(io: {
   const out = bufferedWriter(io.out);
   const err = bufferedWriter(io.err);
   const byDevice = new Map<string, Received>();
-  const summary: ComputeSummary = { lines: 0, invalid: 0, readings: 0, devices: 0 };
+  const summary: ComputeSummary = { lines: 0, invalid: 0, readings: 0, replacements: 0, devices: 0 };
 
   for await (const line of createInterface({ input: io.input, crlfDelay: Number.POSITIVE_INFINITY })) {
     const n = ++summary.lines;
-    const parsed = parseReadingLine(line);
+    const parsed = parseInputLine(line);
     if (typeof parsed !== "string") {
       let columns = byDevice.get(parsed.device_id);
       if (columns === undefined) {
         columns = received();
         byDevice.set(parsed.device_id, columns);
       }
-      keep(columns, parsed);
-      summary.readings++;
+      if (isReplacement(parsed)) {
+        columns.replacements.push(parsed);
+        summary.replacements++;
+      } else {
+        keep(columns, parsed);
+        summary.readings++;
+      }
     } else if (!BLANK.test(line)) {
       summary.invalid++;
       await err.write(`line ${n}: ${parsed}\n`);
@@ -99,7 +112,7 @@ export async function runCompute(io: {
 
   const anomalies: AnomalyRow[] = [];
   for (const id of [...byDevice.keys()].sort()) {
-    const result = computeDevice(readingsOf(id, byDevice.get(id) as Received), settingsFor(io.registry, id));
+    const result = computeDevice(inputsOf(id, byDevice.get(id) as Received), settingsFor(io.registry, id));
     byDevice.delete(id);
     for (const row of energyRows(result)) await out.write(`${JSON.stringify(row)}\n`);
     anomalies.push(...anomalyRows(result));
@@ -122,6 +135,8 @@ interface Received {
   /** Index into `boots`, -1 when the reading has no boot id. */
   boot: Int32Array;
   boots: string[];
+  /** Meter replacements, as received (few: kept as objects). */
+  replacements: MeterReplacement[];
 }
 
 function received(): Received {
@@ -131,6 +146,7 @@ function received(): Received {
     energy: new Float64Array(16),
     boot: new Int32Array(16),
     boots: [],
+    replacements: [],
   };
 }
 
@@ -156,8 +172,12 @@ function grown<T extends Float64Array | Int32Array>(from: T, to: T): T {
   return to;
 }
 
-function readingsOf(device_id: string, columns: Received): Reading[] {
-  const readings = new Array<Reading>(columns.count);
+/**
+ * The device's readings, then its replacements, each in the order received: the core orders them by time, a
+ * reading before an event at one ts, stably within each kind.
+ */
+function inputsOf(device_id: string, columns: Received): DeviceInput[] {
+  const readings = new Array<DeviceInput>(columns.count);
   for (let i = 0; i < columns.count; i++) {
     readings[i] = {
       device_id,
@@ -166,6 +186,7 @@ function readingsOf(device_id: string, columns: Received): Reading[] {
       boot_id: columns.boots[columns.boot[i] as number],
     };
   }
+  for (const e of columns.replacements) readings.push(e);
   return readings;
 }
 

@@ -47,6 +47,31 @@ async function run(lines: string[], registry: Registry = new Map()) {
 const line = (device_id: string, ts: string, energy: number, extra = "") =>
   `{"device_id":"${device_id}","ts":"${ts}","energy_wh_total":${energy}${extra}}`;
 
+test("event lines mixed with readings: a swap is accounted, an invalid event goes to stderr with its line", async () => {
+  const swap = (fields: string) => `{"kind":"meter_replacement","device_id":"m",${fields}}`;
+  const { stderr, rows, summary } = await run([
+    swap('"ts":"2025-01-01T01:30:00Z","old_final_wh_total":130,"new_initial_wh_total":5'),
+    line("m", "2025-01-01T00:00:00Z", 0),
+    line("m", "2025-01-01T02:00:00Z", 45),
+    swap('"ts":"2025-01-01T01:45:00Z","old_final_wh_total":-1'),
+    line("m", "2025-01-01T01:00:00Z", 100),
+    swap('"old_final_wh_total":1'),
+  ]);
+  assert.equal(stderr, "line 4: old_final_wh_total: must not be negative\nline 6: ts: missing\n");
+  assert.deepEqual(summary, { lines: 6, invalid: 2, readings: 3, replacements: 1, devices: 1 });
+  const daily = rows.find((r) => r.kind === "daily");
+  assert.deepEqual([daily.energy_wh, daily.resets, daily.replacements], [170, 0, 1]);
+  assert.deepEqual(
+    rows
+      .filter((r) => r.kind === "hourly")
+      .map((r) => [r.hour_start.slice(11, 16), r.energy_wh, r.replacements]),
+    [
+      ["00:00", 100, 0],
+      ["01:00", 70, 1],
+    ],
+  );
+});
+
 test("invalid lines go to stderr with their 1-based line number; blank lines are skipped silently", async () => {
   const { stderr, rows, summary } = await run([
     line("m", "2025-01-01T00:00:00Z", 0),
@@ -57,7 +82,7 @@ test("invalid lines go to stderr with their 1-based line number; blank lines are
     line("m", "2025-01-01T01:00:00Z", 100),
   ]);
   assert.equal(stderr, "line 3: not valid JSON\nline 5: ts: no time-zone offset (add Z or ±hh:mm)\n");
-  assert.deepEqual(summary, { lines: 6, invalid: 2, readings: 2, devices: 1 });
+  assert.deepEqual(summary, { lines: 6, invalid: 2, readings: 2, replacements: 0, devices: 1 });
   assert.deepEqual(
     rows.map((r) => [r.kind, r.energy_wh]),
     [
