@@ -1,9 +1,11 @@
-// One NDJSON backfill line → the record it becomes, or a dead letter. A line is either a reading
-// (`{"device_id", "ts", "energy_wh_total", …}`, the batch input format) or an MQTT capture
-// (`{"topic", "payload"}`, as `wattline simulate --stdout` prints), which goes through the MQTT routing table.
+// One NDJSON backfill line → the record it becomes, or a dead letter. A line is a reading
+// (`{"device_id", "ts", "energy_wh_total", …}`) or a meter replacement (`{"kind": "meter_replacement", …}`), the
+// batch input format, or an MQTT capture (`{"topic", "payload"}`, as `wattline simulate --stdout` prints), which
+// goes through the MQTT routing table.
 import { isUtf8 } from "node:buffer";
 import { z } from "zod";
 import { TOPICS } from "../../ground/topics.ts";
+import { REPLACEMENT_KIND } from "../../pipelines/core/replacement.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../../pipelines/core/ts-range.ts";
 import { deadLetter } from "../dead-letter.ts";
 import { MAX_ID_LENGTH } from "../limits.ts";
@@ -81,13 +83,15 @@ export function translateLine(
   if (!head.success) return dead("invalid_payload", describeIssues(head.error, "(line)"));
   const key = head.data.device_id;
   try {
-    const value = builders.telemetry(json, { captures: { device: key }, receivedAt, source: "file" }, {});
+    const envelope = { captures: { device: key }, receivedAt, source: "file" };
+    const replacement = (json as { kind?: unknown }).kind === REPLACEMENT_KIND;
+    const value = replacement ? builders.replacement(json, envelope) : builders.telemetry(json, envelope, {});
     const implausible = tsOutOfRange(value.ts, receivedAt, limits.maxFutureMs);
     if (implausible !== undefined) return dead(TS_OUT_OF_RANGE, implausible, key);
     return {
       ok: true,
       route: undefined,
-      record: "TelemetryReading",
+      record: replacement ? "MeterReplacement" : "TelemetryReading",
       kafkaTopic: TOPICS.telemetry,
       key,
       value,

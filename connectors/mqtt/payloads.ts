@@ -5,11 +5,12 @@ import type {
   ChargingConnectorCount,
   DeviceStatus,
   Heartbeat,
+  MeterReplacement,
   TelemetryReading,
 } from "../../schemas/generated/types.ts";
 import { MAX_ID_LENGTH, MAX_TEXT_LENGTH } from "../limits.ts";
 
-export type RouteKind = "telemetry" | "status" | "heartbeat" | "connectors";
+export type RouteKind = "telemetry" | "replacement" | "status" | "heartbeat" | "connectors";
 
 export interface Envelope {
   captures: Record<string, string>;
@@ -42,6 +43,15 @@ const telemetryPayload = z.object({
     .nullish(),
   boot_id: bootId,
   seq: z.number().int().min(0).nullish(),
+});
+
+const counter = z.number().finite().min(0);
+
+/** A meter replacement: its instant is what it is about, so it has no receive-time default. */
+const replacementPayload = z.object({
+  ts: timestamp,
+  old_final_wh_total: counter.nullish(),
+  new_initial_wh_total: counter.nullish(),
 });
 
 const statusPayload = z.union([
@@ -85,6 +95,17 @@ export const builders = {
       switch_state: p.switch_state ?? null,
       voltage_v: p.voltage_v ?? null,
       current_a: p.current_a ?? null,
+      source: e.source,
+      received_at: e.receivedAt,
+    };
+  },
+  replacement: (json: unknown, e: Envelope): MeterReplacement => {
+    const p = replacementPayload.parse(json);
+    return {
+      device_id: device(e),
+      ts: p.ts,
+      old_final_wh_total: p.old_final_wh_total ?? null,
+      new_initial_wh_total: p.new_initial_wh_total ?? 0,
       source: e.source,
       received_at: e.receivedAt,
     };

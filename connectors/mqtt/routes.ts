@@ -18,6 +18,8 @@ export interface Route {
 /** The record and topic of each kind; topics by key, named when used (WATTLINE_TOPIC_PREFIX is read then). */
 export const KIND_TARGETS: Record<RouteKind, { record: RecordName; topic: keyof typeof TOPICS }> = {
   telemetry: { record: "TelemetryReading", topic: "telemetry" },
+  // On the telemetry topic, keyed by device: the ledger folds it in order with the device's readings.
+  replacement: { record: "MeterReplacement", topic: "telemetry" },
   status: { record: "DeviceStatus", topic: "status" },
   heartbeat: { record: "Heartbeat", topic: "heartbeat" },
   connectors: { record: "ChargingConnectorCount", topic: "connectors" },
@@ -25,7 +27,7 @@ export const KIND_TARGETS: Record<RouteKind, { record: RecordName; topic: keyof 
 
 const routeSpec = z.object({
   name: z.string().min(1),
-  kind: z.enum(["telemetry", "status", "heartbeat", "connectors"]),
+  kind: z.enum(["telemetry", "replacement", "status", "heartbeat", "connectors"]),
   pattern: z.string().min(1),
   fields: z.record(z.string(), z.string()).default({}),
 });
@@ -34,6 +36,7 @@ type RouteSpec = z.input<typeof routeSpec>;
 
 export const DEFAULT_ROUTES: RouteSpec[] = [
   { name: "autovolt-telemetry", kind: "telemetry", pattern: "autovolt/{device}/telemetry" },
+  { name: "autovolt-meter-replacement", kind: "replacement", pattern: "autovolt/{device}/meter-replacement" },
   { name: "autovolt-status", kind: "status", pattern: "autovolt/{device}/status" },
   { name: "autovolt-heartbeat", kind: "heartbeat", pattern: "autovolt/{device}/heartbeat" },
   {
