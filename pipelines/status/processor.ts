@@ -41,11 +41,11 @@ export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProce
       topics: {
         [TOPICS.status]: "DeviceStatus",
         [TOPICS.heartbeat]: "Heartbeat",
-        [TOPICS.telemetry]: "TelemetryReading",
+        [TOPICS.telemetry]: ["TelemetryReading", "MeterReplacement"],
       },
       refuse: (r) => (r.record.device_id === "" ? "device_id is empty" : undefined),
       async process(_ctx, records, batch) {
-        const events = records.map(toDeviceEvent);
+        const events = records.flatMap((r) => (r.name === "MeterReplacement" ? [] : [toDeviceEvent(r)]));
         log(await exclusive(() => applyEvents(sinks, events)));
         // A batch that was all dead letters says nothing about time; it only counts once it reached the end.
         if (events.length > 0 || batch.caughtUp)

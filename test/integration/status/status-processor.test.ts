@@ -202,3 +202,28 @@ test("silence: offline after 3 × expected_interval_s without a message, online 
     "the feed carries the transitions only, not every heartbeat",
   );
 });
+
+test("a meter replacement on the telemetry topic is neither a sign of life nor a dead letter", async () => {
+  const device = `${run}-swap`;
+  const receivedAt = Date.now();
+  const swap = {
+    device_id: device,
+    ts: receivedAt,
+    old_final_wh_total: 100,
+    new_initial_wh_total: 0,
+    source: "test",
+    received_at: receivedAt,
+  };
+  await producer.send({
+    topic: TOPICS.telemetry,
+    messages: [{ key: device, value: store.encode("MeterReplacement", swap) }],
+  });
+  // Read after the event, in the device's order: once it counts, the event was processed before it.
+  await reading(device);
+  await becomes(device, "online", "telemetry");
+  assert.deepEqual(
+    (await transitionsOf(device, 1)).map((r) => r.status),
+    ["online"],
+  );
+  assert.deepEqual(await collect(TOPICS.deadLetter, (key) => key === device, 1, 3_000), []);
+});
