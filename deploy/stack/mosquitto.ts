@@ -42,7 +42,9 @@ export const mosquitto: Service = {
       `persistence_location ${d.data}/`,
       "autosave_interval 5",
       "max_queued_messages 1000000",
-      "max_inflight_messages 1000",
+      // The connector acknowledges a message only once Kafka has its record, so this window over a Kafka round trip
+      // bounds its rate (bench/ingest: 0.51 of the bare pipe at 1,000, 0.86–0.97 at 20,000).
+      "max_inflight_messages 20000",
       "message_size_limit 1048576",
       "log_dest stdout",
       "log_type error",
