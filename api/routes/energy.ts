@@ -1,11 +1,13 @@
-// Energy of a device, site, inverter array or system per hour and per local day, from the rollups: a group's total
-// is QuestDB's sum over its devices' rows, never recomputed from readings. Hours start in [from, to); days are the
+// Energy of a device, site, inverter array or system per hour and per local day, from the rollups: a device's own
+// rows, a group's stored group rows (energy/group-rollups.ts, equal to the sum of its devices' rows), never
+// recomputed from readings. Hours start in [from, to); days are the
 // local dates whose day starts in [from, to), on the clock the rows were counted in (see energy/scope.ts).
 import type pg from "pg";
 import { z } from "zod";
+import { groupDayTotals, groupHourTotals } from "../energy/group-rollups.ts";
 import { DAY_MS, datesStartingIn, localTime } from "../energy/local-time.ts";
-import { dayTotals, hourTotals } from "../energy/rollups.ts";
-import { SCOPE_IDS, SCOPES } from "../energy/scope.ts";
+import { dayTotals, type HourFilter, hourTotals } from "../energy/rollups.ts";
+import { type EnergyGroup, SCOPE_IDS, SCOPES, type Scope } from "../energy/scope.ts";
 import { cachedScopeResolver } from "../energy/scope-cache.ts";
 import { defineRoute } from "../openapi/route.ts";
 import { Timestamp } from "../schemas.ts";
@@ -85,6 +87,24 @@ const DailyQuery = rangeQuery(MAX_DAILY_DAYS);
 
 const iso = (t: string) => new Date(t).toISOString();
 
+/** A device's hours from its rows; a site's, system's or array's from its group rows. */
+const hoursOf = (questdb: pg.Pool, scope: Scope, id: string, group: EnergyGroup, filter: HourFilter) =>
+  scope === "device"
+    ? hourTotals(questdb, group.devices, filter)
+    : groupHourTotals(questdb, { kind: scope, id }, filter);
+
+const daysOf = (
+  questdb: pg.Pool,
+  scope: Scope,
+  id: string,
+  group: EnergyGroup,
+  first: string,
+  end: string,
+) =>
+  scope === "device"
+    ? dayTotals(questdb, group.devices, first, end)
+    : groupDayTotals(questdb, { kind: scope, id }, first, end);
+
 /** `groupCacheTtlMs`: how long a node's device ids are reused (energy/scope-cache.ts); 0 reads them every request. */
 export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: number) {
   const resolveScope = cachedScopeResolver(db, groupCacheTtlMs);
@@ -94,7 +114,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
       path: "/api/v1/energy/hourly",
       operationId: "getEnergyHourly",
       summary: "Energy per local hour of a device, site, inverter array or system",
-      description: `Hours starting in [from, to), at most ${MAX_HOURLY_DAYS} days; a group's hour is the sum of its devices' rows. Hours without any row are absent.`,
+      description: `Hours starting in [from, to), at most ${MAX_HOURLY_DAYS} days; a group's hour is the sum of its devices' rows, read from its stored group rows. Hours without any row are absent.`,
       tag: "energy",
       role: "viewer",
       request: { query: HourlyQuery },
@@ -105,7 +125,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
       },
       handler: async ({ query }) => {
         const group = await resolveScope(query.scope, query.id);
-        const hours = await hourTotals(questdb, group.devices, {
+        const hours = await hoursOf(questdb, query.scope, query.id, group, {
           from: Date.parse(query.from),
           to: Date.parse(query.to),
         });
@@ -130,7 +150,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
       path: "/api/v1/energy/daily",
       operationId: "getEnergyDaily",
       summary: "Energy per local day of a device, site, inverter array or system",
-      description: `The local dates whose day starts in [from, to), at most ${MAX_DAILY_DAYS} days; a group's day is the sum of its devices' rows. Days without any row are absent.`,
+      description: `The local dates whose day starts in [from, to), at most ${MAX_DAILY_DAYS} days; a group's day is the sum of its devices' rows, read from its stored group rows. Days without any row are absent.`,
       tag: "energy",
       role: "viewer",
       request: { query: DailyQuery },
@@ -150,7 +170,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
           from: iso(query.from),
           to: iso(query.to),
           devices: group.devices.length,
-          rows: await dayTotals(questdb, group.devices, first, end),
+          rows: await daysOf(questdb, query.scope, query.id, group, first, end),
         };
       },
     }),

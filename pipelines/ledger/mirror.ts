@@ -15,6 +15,8 @@ export async function writeDeviceMirror(
     if (d.group_name) sender.symbol("group_name", d.group_name);
     if (d.kind) sender.symbol("kind", d.kind);
     if (d.system_id !== null) sender.intColumn("system_id", d.system_id);
+    if (d.energy_system_id != null) sender.intColumn("energy_system_id", d.energy_system_id);
+    if (d.array_id != null) sender.intColumn("array_id", d.array_id);
     await sender.at(0n, "us");
   }
   await sender.flush();

@@ -16,6 +16,9 @@ export interface DeviceEntry {
   system_id: number | null;
   group_name: string | null;
   kind: string | null;
+  /** The system and inverter array whose energy the device counts in (its own system, else its equipment's). */
+  energy_system_id?: number | null;
+  array_id?: number | null;
 }
 
 interface DeviceRow {
@@ -29,10 +32,21 @@ interface DeviceRow {
   noise_wh: number;
   counter_persists_across_boot: boolean;
   expected_interval_s: number;
+  energy_system_id: string | null;
+  array_id: string | null;
 }
 
-const DEVICE_SQL = `SELECT device_id, site_id, system_id, group_name, kind, timezone, max_power_w, noise_wh,
-  counter_persists_across_boot, expected_interval_s FROM devices`;
+// The groups as the API resolves them (api/energy/scope.ts): a system's devices are its own and those measuring
+// its inverters, packs and meters; an array's, those measuring its inverters.
+const DEVICE_SQL = `SELECT d.device_id, d.site_id, d.system_id, d.group_name, d.kind, d.timezone, d.max_power_w,
+  d.noise_wh, d.counter_persists_across_boot, d.expected_interval_s,
+  COALESCE(d.system_id, (SELECT system_id FROM inverters WHERE device_id = d.device_id),
+    (SELECT system_id FROM battery_packs WHERE device_id = d.device_id),
+    (SELECT system_id FROM meters WHERE device_id = d.device_id)) energy_system_id,
+  (SELECT inverter_array_id FROM inverters WHERE device_id = d.device_id) array_id
+  FROM devices d`;
+
+const id = (v: string | null) => (v === null ? null : Number(v));
 
 function entry(row: DeviceRow): DeviceEntry {
   return {
@@ -45,9 +59,11 @@ function entry(row: DeviceRow): DeviceEntry {
       expected_interval_s: row.expected_interval_s,
     },
     site_id: row.site_id,
-    system_id: row.system_id === null ? null : Number(row.system_id),
+    system_id: id(row.system_id),
     group_name: row.group_name,
     kind: row.kind,
+    energy_system_id: id(row.energy_system_id),
+    array_id: id(row.array_id),
   };
 }
 
@@ -165,7 +181,7 @@ export class RegistryCache {
 
   async reload(deviceId: string): Promise<void> {
     await this.#exclusive(async () => {
-      const { rows } = await this.pool.query<DeviceRow>(`${DEVICE_SQL} WHERE device_id = $1`, [deviceId]);
+      const { rows } = await this.pool.query<DeviceRow>(`${DEVICE_SQL} WHERE d.device_id = $1`, [deviceId]);
       const row = rows[0];
       if (row) this.devices.set(deviceId, entry(row));
       else this.devices.delete(deviceId);

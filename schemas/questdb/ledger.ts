@@ -1,6 +1,7 @@
 // The ledger's QuestDB tables. WAL tables with DEDUP UPSERT KEYS: a crash, a redelivery or a replay rewrites the
 // same rows instead of adding them, so every write may be repeated.
 import type pg from "pg";
+import { ensureGroupViews } from "./groups.ts";
 
 export const LEDGER_TABLES = {
   readings: `CREATE TABLE IF NOT EXISTS readings (
@@ -29,10 +30,11 @@ export const LEDGER_TABLES = {
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, type SYMBOL, energy_wh_total DOUBLE, retracted BOOLEAN
   ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id, type)`,
   // The registry's devices, mirrored for analysts' joins. One row per device: every row has the same designated
-  // timestamp, so DEDUP on (ts, device_id) makes each write an upsert by device.
+  // timestamp, so DEDUP on (ts, device_id) makes each write an upsert by device. energy_system_id and array_id are
+  // the system and inverter array whose energy the device counts in (the group views, groups.ts).
   devices: `CREATE TABLE IF NOT EXISTS devices (
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, site_id SYMBOL, system_id LONG, group_name SYMBOL,
-    kind SYMBOL, timezone SYMBOL
+    kind SYMBOL, timezone SYMBOL, energy_system_id LONG, array_id LONG
   ) TIMESTAMP(ts) PARTITION BY YEAR WAL DEDUP UPSERT KEYS(ts, device_id)`,
 } as const;
 
@@ -42,6 +44,8 @@ const ADDED_COLUMNS = [
   { table: "ledger", column: "ended_by", type: "SYMBOL" },
   { table: "energy_hourly", column: "replacements", type: "INT" },
   { table: "energy_daily", column: "replacements", type: "INT" },
+  { table: "devices", column: "energy_system_id", type: "LONG" },
+  { table: "devices", column: "array_id", type: "LONG" },
 ];
 
 /** DEDUP keys changed since a table was first created. */
@@ -65,4 +69,5 @@ export async function ensureLedgerTables(questdb: pg.Pool): Promise<void> {
     if ((await column(table, name))?.upsertKey !== true)
       await questdb.query(`ALTER TABLE ${table} DEDUP ENABLE UPSERT KEYS(${keys})`);
   }
+  await ensureGroupViews(questdb);
 }

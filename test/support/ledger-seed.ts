@@ -8,6 +8,7 @@ import type { Reading } from "../../pipelines/core/reading.ts";
 import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
 import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
 import { LedgerRows } from "../../pipelines/ledger/sink.ts";
+import { groupViewsCaughtUp } from "../../schemas/questdb/groups.ts";
 import { ensureLedgerTables } from "../../schemas/questdb/ledger.ts";
 import { eventually } from "./processors.ts";
 import { config } from "./stack.ts";
@@ -19,6 +20,9 @@ export interface SeedDevice {
   site_id?: string;
   group_name?: string;
   kind?: string;
+  /** The system and inverter array the device counts in (the group rows), mirrored with the site. */
+  energy_system_id?: number;
+  array_id?: number;
 }
 
 /** A reading at an ISO instant. */
@@ -86,25 +90,41 @@ export async function seedLedger(devices: SeedDevice[], versions: CostVersion[] 
     }
     rows.addStep(settings.device_id, ledgerBatch(d.readings, settings), entry, versions);
   }
+  // The mirror first, applied before the rows: the group views join the rows to it when the rows arrive.
+  const mirrored = devices.filter((d) => d.site_id !== undefined);
   await withSender(async (sender) => {
-    await rows.writeTo(sender);
-    for (const d of devices) {
-      if (d.site_id === undefined) continue;
+    for (const d of mirrored) {
       sender.table("devices").symbol("device_id", d.settings.device_id).symbol("site_id", d.site_id);
       sender.symbol("timezone", d.settings.timezone ?? "UTC");
       if (d.group_name) sender.symbol("group_name", d.group_name);
       if (d.kind) sender.symbol("kind", d.kind);
+      if (d.energy_system_id !== undefined) sender.intColumn("energy_system_id", d.energy_system_id);
+      if (d.array_id !== undefined) sender.intColumn("array_id", d.array_id);
       await sender.at(0n, "us");
     }
   });
+  if (mirrored.length > 0) {
+    const pool = questdbPool(config, 1);
+    await waitForRows(
+      pool,
+      mirrored.map((d) => d.settings.device_id),
+      { devices: mirrored.length },
+      false,
+    ).finally(() => pool.end());
+  }
+  await withSender((sender) => rows.writeTo(sender));
   return rows;
 }
 
-/** Waits until each table holds `count` rows of these devices (WAL tables apply asynchronously). */
+/**
+ * Waits until each table holds `count` rows of these devices (WAL tables apply asynchronously), then, with
+ * `groups`, until the group views have refreshed them.
+ */
 export async function waitForRows(
   questdb: pg.Pool,
   ids: readonly string[],
   counts: Record<string, number>,
+  groups = true,
 ): Promise<void> {
   const inList = ids.map((_, k) => `$${k + 1}`).join(", ");
   for (const [table, count] of Object.entries(counts)) {
@@ -116,6 +136,8 @@ export async function waitForRows(
       return Number(rows[0]?.n ?? 0) === count ? true : undefined;
     });
   }
+  if (groups && !(await groupViewsCaughtUp(questdb, 60_000)))
+    throw new Error("group views did not refresh within 60 s");
 }
 
 /** The counts `waitForRows` waits for after `seedLedger`. */

@@ -96,6 +96,8 @@ before(async () => {
     [
       {
         site_id: site,
+        energy_system_id: systemId,
+        array_id: arrayA,
         settings: settings(d1, { expected_interval_s: 3600 }),
         readings: [
           reading(d1, at("00:00"), 0),
@@ -106,6 +108,8 @@ before(async () => {
       {
         // 1000 Wh, then a reset at 02:00 (the new counter's 100 Wh count) and 300 Wh: 1400 Wh, one reset.
         site_id: site,
+        energy_system_id: systemId,
+        array_id: arrayB,
         settings: settings(d2),
         readings: [
           reading(d2, at("00:00"), 500),

@@ -1,0 +1,83 @@
+// Group rollups: energy per site, system and inverter array per hour and per local date, as QuestDB materialized
+// views over the device rows joined to the registry's mirror (`devices`). A refresh recomputes every bucket a base
+// table transaction touched from the device rows it then holds and replaces the view's rows of that time range, so
+// the views follow every write of the device rows (stream, recalculation, replay, re-pricing) exactly and
+// idempotently. One row per bucket and (site, system, array, currency): a group's total is the sum of its few rows,
+// each sum additive (energy, cost, counts of rows per confidence, device rows). A change of the mirror does not
+// refresh them: a device moving to another group is a rebuild (REFRESH MATERIALIZED VIEW … FULL, docs/operations.md).
+import type pg from "pg";
+
+/** Counts shared by both views: device rows per confidence, and device rows. */
+const COUNTS = `sum(CASE WHEN r.confidence = 'low' THEN 1 ELSE 0 END) low,
+    sum(CASE WHEN r.confidence = 'medium' THEN 1 ELSE 0 END) medium,
+    sum(CASE WHEN r.confidence = 'high' THEN 1 ELSE 0 END) high, count() devices`;
+
+const KEYS = "d.site_id, d.energy_system_id system_id, d.array_id, r.currency";
+
+export const GROUP_VIEWS = {
+  // SAMPLE BY 15m keeps every hour apart, also those of zones offset by 30 or 45 minutes from UTC.
+  energy_hourly_groups: `CREATE MATERIALIZED VIEW IF NOT EXISTS energy_hourly_groups WITH BASE energy_hourly AS (
+    SELECT r.hour_start, r.local_date, ${KEYS}, sum(r.energy_wh) energy_wh, sum(r.cost) cost,
+    sum(r.readings) readings, sum(r.resets) resets, sum(r.replacements) replacements, sum(r.anomalies) anomalies,
+    ${COUNTS}
+    FROM energy_hourly r JOIN devices d ON (device_id) SAMPLE BY 15m
+  ) PARTITION BY MONTH`,
+  // A daily row's timestamp names its local date at UTC midnight: a UTC day is one date.
+  energy_daily_groups: `CREATE MATERIALIZED VIEW IF NOT EXISTS energy_daily_groups WITH BASE energy_daily AS (
+    SELECT r.day, ${KEYS}, sum(r.energy_wh) energy_wh, sum(r.cost) cost, sum(r.hours) hours,
+    sum(r.readings) readings, sum(r.resets) resets, sum(r.replacements) replacements, sum(r.anomalies) anomalies,
+    ${COUNTS}
+    FROM energy_daily r JOIN devices d ON (device_id) SAMPLE BY 1d
+  ) PARTITION BY YEAR`,
+} as const;
+
+export type GroupView = keyof typeof GROUP_VIEWS;
+
+/**
+ * After the ledger's tables: the views read energy_hourly, energy_daily and devices. A view that a schema change
+ * of its base table invalidated is rebuilt.
+ */
+export async function ensureGroupViews(questdb: pg.Pool): Promise<void> {
+  for (const ddl of Object.values(GROUP_VIEWS)) await questdb.query(ddl);
+  const { rows } = await questdb.query<{ view_name: string }>(
+    "SELECT view_name FROM materialized_views() WHERE view_status = 'invalid'",
+  );
+  for (const { view_name } of rows)
+    if (view_name in GROUP_VIEWS) await questdb.query(`REFRESH MATERIALIZED VIEW ${view_name} FULL`);
+}
+
+/** Recomputes every group row from the device rows: after devices moved between groups. */
+export async function rebuildGroupViews(questdb: pg.Pool): Promise<void> {
+  for (const view of Object.keys(GROUP_VIEWS)) await questdb.query(`REFRESH MATERIALIZED VIEW ${view} FULL`);
+}
+
+const VIEW_BASES = [
+  ["energy_hourly_groups", "energy_hourly"],
+  ["energy_daily_groups", "energy_daily"],
+] as const;
+
+/**
+ * Waits until each view has refreshed the transactions its base table had when called (views refresh
+ * asynchronously, after the base table's WAL is applied). False when `timeoutMs` passes first.
+ */
+export async function groupViewsCaughtUp(questdb: pg.Pool, timeoutMs: number): Promise<boolean> {
+  const { rows: bases } = await questdb.query<{ name: string; txn: string }>(
+    "SELECT name, sequencerTxn txn FROM wal_tables() WHERE name IN ('energy_hourly', 'energy_daily')",
+  );
+  const target = new Map(bases.map((b) => [b.name, BigInt(b.txn)]));
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const { rows } = await questdb.query<{ view_name: string; view_status: string; txn: string | null }>(
+      "SELECT view_name, view_status, refresh_base_table_txn txn FROM materialized_views()",
+    );
+    const done = VIEW_BASES.every(([view, base]) => {
+      const r = rows.find((v) => v.view_name === view);
+      return (
+        r !== undefined && r.view_status !== "invalid" && BigInt(r.txn ?? -1) >= (target.get(base) ?? 0n)
+      );
+    });
+    if (done) return true;
+    if (Date.now() >= until) return false;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
