@@ -1,10 +1,12 @@
 // Liveness of every dependency, probed in the background and read from memory: a request to /health costs no
 // connection. One probe runs at a time, each bounded by a timeout, over one long-lived Kafka admin connection; a
 // reading older than twice the interval is refreshed before it is answered. What a probe saw is described without
-// internals (no host, user or driver message): those go to the log.
+// internals (no host, user or driver message): those go to the log. Under `wattline start`, the other components
+// count too: healthy only once every one of them is ready (ground/supervision.ts).
 import type pg from "pg";
 import type { Admin, Kafka } from "../ground/kafka.ts";
 import type { Logger } from "../ground/logger.ts";
+import type { ComponentsState } from "../ground/supervision.ts";
 
 export interface Dependencies {
   kafka: Kafka;
@@ -17,7 +19,7 @@ export type Check = { status: "up" | "down"; latency_ms: number; error?: string 
 
 export interface HealthSnapshot {
   status: "healthy" | "degraded";
-  services: { kafka: Check; questdb: Check; postgres: Check; mqtt: Check };
+  services: { kafka: Check; questdb: Check; postgres: Check; mqtt: Check; components?: Check };
   /** When the probes ran. */
   timestamp: string;
 }
@@ -26,11 +28,16 @@ export interface HealthMonitorOptions {
   intervalMs: number;
   timeoutMs: number;
   logger?: Logger;
+  /** The supervisor's word on the other components; undefined (or absent) when there is no supervisor. */
+  components?: () => ComponentsState | undefined;
 }
 
 const DEFAULTS: HealthMonitorOptions = { intervalMs: 5000, timeoutMs: 2000 };
 
 class Timeout extends Error {}
+
+const status = (services: HealthSnapshot["services"]): HealthSnapshot["status"] =>
+  Object.values(services).every((s) => s.status === "up") ? "healthy" : "degraded";
 
 async function timed(
   probe: () => Promise<unknown>,
@@ -78,7 +85,8 @@ export class HealthMonitor {
     const age = Date.now() - this.#checkedAt;
     if (this.#snapshot === undefined || age > 2 * this.#options.intervalMs) return this.#probe();
     if (age > this.#options.intervalMs) void this.#probe();
-    return this.#snapshot;
+    const services = { ...this.#snapshot.services, ...this.#components() };
+    return { ...this.#snapshot, status: status(services), services };
   }
 
   /** Probes every interval from now on, so that `current()` never waits. */
@@ -113,15 +121,18 @@ export class HealthMonitor {
     const mqtt: Check = this.deps.mqttConnected()
       ? { status: "up", latency_ms: 0 }
       : { status: "down", latency_ms: 0, error: "not connected" };
-    const services = { kafka, questdb, postgres, mqtt };
-    const healthy = Object.values(services).every((s) => s.status === "up");
-    this.#snapshot = {
-      status: healthy ? "healthy" : "degraded",
-      services,
-      timestamp: new Date().toISOString(),
-    };
+    const services = { kafka, questdb, postgres, mqtt, ...this.#components() };
+    this.#snapshot = { status: status(services), services, timestamp: new Date().toISOString() };
     this.#checkedAt = Date.now();
     return this.#snapshot;
+  }
+
+  /** Read at every answer, not only at probes: a component that becomes ready (or exits) shows at once. */
+  #components(): { components?: Check } {
+    const state = this.#options.components?.();
+    if (state === undefined) return {};
+    if (state.ready) return { components: { status: "up", latency_ms: 0 } };
+    return { components: { status: "down", latency_ms: 0, error: `not ready: ${state.waiting.join(", ")}` } };
   }
 
   /** describeCluster over the kept admin connection; a failed one is dropped and made again next time. */

@@ -11,6 +11,7 @@ import { installShutdown, onShutdown } from "../ground/lifecycle.ts";
 import { createLogger } from "../ground/logger.ts";
 import { postgresPool } from "../ground/postgres.ts";
 import { questdbPool } from "../ground/questdb.ts";
+import { announceReady, supervisedComponents } from "../ground/supervision.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
 import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
 import { createApp } from "./app.ts";
@@ -42,7 +43,7 @@ export async function serve(): Promise<void> {
   );
   let cloud: HopeCloudClient | undefined;
   const dependencies = { kafka, questdb, postgres, mqttConnected: () => broker.connected };
-  const health = new HealthMonitor(dependencies, { logger });
+  const health = new HealthMonitor(dependencies, { logger, components: supervisedComponents() });
   health.start();
   const app = createApp({
     ...dependencies,
@@ -60,7 +61,10 @@ export async function serve(): Promise<void> {
   });
   const server = listen(
     { fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0", websocket: { server: live.wss } },
-    (info) => logger.info({ port: info.port }, `API listening on http://localhost:${info.port}`),
+    (info) => {
+      logger.info({ port: info.port }, `API listening on http://localhost:${info.port}`);
+      announceReady();
+    },
   );
   onShutdown(async () => {
     // WebSocket clients first: the HTTP server's close waits for every connection to end.

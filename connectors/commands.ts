@@ -3,6 +3,7 @@ import { loadConfig } from "../ground/config.ts";
 import { installShutdown, onShutdown } from "../ground/lifecycle.ts";
 import { createLogger } from "../ground/logger.ts";
 import { serveMetrics } from "../ground/metrics.ts";
+import { announceReady } from "../ground/supervision.ts";
 
 export async function connectMqtt(): Promise<void> {
   const config = loadConfig();
@@ -12,6 +13,8 @@ export async function connectMqtt(): Promise<void> {
   const { startMqttConnector } = await import("./mqtt/connector.ts");
   const connector = await startMqttConnector(config, logger);
   onShutdown(() => connector.stop());
+  // Subscribed: from now on the broker delivers to it (and queued for its session before).
+  announceReady();
   connector.failed.catch((err: Error) => {
     logger.fatal(
       { err: err.message },

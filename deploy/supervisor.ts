@@ -3,9 +3,12 @@
 // `windowMs` (or prints a line `fatal` recognises, such as a port in use) ends the supervision: every other component
 // is stopped and `done` resolves with the reason, naming the component and quoting its last log lines.
 // Children get an IPC channel, which closes when this process ends however it ends (SIGKILL included); they stop on
-// that (ground/lifecycle.ts), so none outlives its supervisor.
+// that (ground/lifecycle.ts), so none outlives its supervisor. Over the same channel (ground/supervision.ts) a
+// component says it is ready, and every component hears whether all are: the API's /health says healthy only then.
+// A component that never says so counts as ready once it has run `settleMs` without exiting.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
+import { componentsMessage, isReadyMessage } from "../ground/supervision.ts";
 
 export interface ComponentSpec {
   name: string;
@@ -20,6 +23,8 @@ export interface SupervisorOptions {
   maxBackoffMs: number;
   maxFailures: number;
   windowMs: number;
+  /** How long a component that does not announce its readiness must run to count as ready. */
+  settleMs: number;
   /** Log lines kept per component, quoted when it is given up on. */
   keepLines: number;
   /** A line that means restarting cannot help (e.g. EADDRINUSE): the one-line explanation to give. */
@@ -32,6 +37,7 @@ export const DEFAULT_SUPERVISOR_OPTIONS: SupervisorOptions = {
   maxBackoffMs: 15_000,
   maxFailures: 5,
   windowMs: 60_000,
+  settleMs: 10_000,
   keepLines: 20,
   write: (text) => process.stdout.write(text),
 };
@@ -47,6 +53,8 @@ interface Running {
   lines: string[];
   failures: number[];
   timer: NodeJS.Timeout | undefined;
+  settled: NodeJS.Timeout | undefined;
+  ready: boolean;
   restarts: number;
 }
 
@@ -66,7 +74,16 @@ export class Supervisor {
     });
     this.#finish = finish;
     for (const spec of specs) {
-      const r: Running = { spec, child: undefined, lines: [], failures: [], timer: undefined, restarts: 0 };
+      const r: Running = {
+        spec,
+        child: undefined,
+        lines: [],
+        failures: [],
+        timer: undefined,
+        settled: undefined,
+        ready: false,
+        restarts: 0,
+      };
       this.#running.set(spec.name, r);
       this.#launch(r);
     }
@@ -81,12 +98,18 @@ export class Supervisor {
     return this.#running.get(name)?.restarts ?? 0;
   }
 
+  /** The components not ready now. */
+  waiting(): string[] {
+    return [...this.#running.values()].filter((r) => !r.ready).map((r) => r.spec.name);
+  }
+
   /** Stops every component (SIGTERM; they stop cleanly) and resolves when all have exited. */
   async stop(failed?: Outcome["failed"]): Promise<Outcome> {
     if (!this.#stopping) {
       this.#stopping = true;
       const exits = [...this.#running.values()].map((r) => {
         clearTimeout(r.timer);
+        clearTimeout(r.settled);
         const child = r.child;
         if (!child || child.exitCode !== null || child.signalCode !== null) return undefined;
         const exited = new Promise((resolve) => child.once("exit", resolve));
@@ -114,10 +137,31 @@ export class Supervisor {
       });
     }
     child.on("error", (err) => r.lines.push(`could not start: ${err.message}`));
+    child.on("message", (m) => {
+      if (isReadyMessage(m)) this.#setReady(r, true);
+    });
+    r.settled = setTimeout(() => this.#setReady(r, true), this.#options.settleMs);
     child.on("exit", (code, signal) => {
+      clearTimeout(r.settled);
+      this.#setReady(r, false);
       this.#options.write(`[${name}] exited (${signal ?? code})\n`);
       if (!this.#stopping) this.#failed(r, signal ?? `code ${code}`);
     });
+    // A new child hears the current state at once; the others hear only changes.
+    this.#tell(child);
+  }
+
+  #setReady(r: Running, ready: boolean): void {
+    if (r.ready === ready) return;
+    r.ready = ready;
+    for (const other of this.#running.values()) if (other.child) this.#tell(other.child);
+  }
+
+  #tell(child: ChildProcess): void {
+    if (!child.connected) return;
+    const waiting = this.waiting();
+    // With a callback, a child that is exiting and cannot hear it is not an 'error' event.
+    child.send(componentsMessage({ ready: waiting.length === 0, waiting }), () => {});
   }
 
   #failed(r: Running, how: string): void {

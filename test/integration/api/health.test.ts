@@ -119,3 +119,23 @@ test("an unknown key costs one registry read, and an address that keeps failing 
   );
   assert.equal(keyReads, 1);
 });
+
+test("under a supervisor, /health is healthy only once every component is ready", async () => {
+  let state = { ready: false, waiting: ["mqtt-connector", "ledger"] };
+  const health = new HealthMonitor(
+    { kafka: createKafka(config), questdb: h.questdb, postgres: h.pool, mqttConnected: () => true },
+    { components: () => state },
+  );
+  const call = h.caller(h.makeApp({ health }));
+  try {
+    const starting = await call("GET", "/health", { key: null });
+    assert.equal(starting.status, 503);
+    const report = await call("GET", "/api/v1/health", { role: "viewer" });
+    const services = report.body.services as Record<string, { error?: string }>;
+    assert.equal(services.components?.error, "not ready: mqtt-connector, ledger");
+    state = { ready: true, waiting: [] };
+    assert.equal((await call("GET", "/health", { key: null })).status, 200, "at once, not at the next probe");
+  } finally {
+    await health.stop();
+  }
+});

@@ -75,6 +75,26 @@ describe("restarts and giving up", () => {
   });
 });
 
+describe("readiness", () => {
+  test("a component is ready when it says so, or once it has run settleMs; every component hears it", async () => {
+    const heard: string[] = [];
+    const supervisor = new Supervisor([spec("announcer", "ready"), spec("quiet", "idle")], {
+      settleMs: 4000,
+      write: (text) => heard.push(text),
+    });
+    pidsToReap.push(...(Object.values(supervisor.pids()) as number[]));
+    assert.deepEqual(supervisor.waiting(), ["announcer", "quiet"]);
+    while (supervisor.waiting().includes("announcer")) await sleep(50);
+    assert.deepEqual(supervisor.waiting(), ["quiet"], "the quiet one is not ready before settleMs");
+    while (supervisor.waiting().length > 0) await sleep(100);
+    await sleep(200);
+    const said = heard.filter((t) => t.startsWith("[announcer] heard "));
+    assert.match(said.at(-1) ?? "", /"wattline":"components","ready":true,"waiting":\[\]/);
+    assert.ok(said.some((t) => t.includes('"ready":false,"waiting":["quiet"]')));
+    await supervisor.stop();
+  });
+});
+
 describe("a port in use", () => {
   let server: Server;
   after(() => server?.close());
