@@ -8,7 +8,7 @@
 // A component that never says so counts as ready once it has run `settleMs` without exiting.
 import { type ChildProcess, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
-import { componentsMessage, isReadyMessage } from "../ground/supervision.ts";
+import { componentsMessage, isReadyMessage, SUPERVISED_ENV } from "../ground/supervision.ts";
 
 export interface ComponentSpec {
   name: string;
@@ -123,7 +123,10 @@ export class Supervisor {
 
   #launch(r: Running): void {
     const { name, command, args, env } = r.spec;
-    const child = spawn(command, args, { env: env ?? process.env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+    const child = spawn(command, args, {
+      env: { ...(env ?? process.env), [SUPERVISED_ENV]: "1" },
+      stdio: ["ignore", "pipe", "pipe", "ipc"],
+    });
     r.child = child;
     for (const stream of [child.stdout, child.stderr]) {
       if (!stream) continue;

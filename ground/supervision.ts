@@ -1,6 +1,12 @@
 // What a component and `wattline start`'s supervisor say to each other over the IPC channel the supervisor opens:
 // a component says when it is ready (the MQTT connector once subscribed, the API once listening); the supervisor
-// tells every component whether all of them are. A component run alone has no channel, and none of this happens.
+// tells every component whether all of them are. A component run alone, or by another parent with a channel (a
+// benchmark), has no such supervisor, and none of this happens.
+
+/** Set by the supervisor in its children's environment. */
+export const SUPERVISED_ENV = "WATTLINE_SUPERVISED";
+
+const supervised = () => process.channel !== undefined && process.env[SUPERVISED_ENV] === "1";
 
 export interface ComponentsState {
   ready: boolean;
@@ -12,7 +18,7 @@ type Message = { wattline: "ready" } | ({ wattline: "components" } & ComponentsS
 
 /** Tells the supervisor, if any, that this component is ready. */
 export function announceReady(): void {
-  if (process.channel) process.send?.({ wattline: "ready" } satisfies Message);
+  if (supervised()) process.send?.({ wattline: "ready" } satisfies Message);
 }
 
 export const isReadyMessage = (m: unknown): boolean => (m as Message | null)?.wattline === "ready";
@@ -24,7 +30,7 @@ export const componentsMessage = (state: ComponentsState): Message => ({ wattlin
  * dependencies count). Until the first message, a supervised process counts as waiting for everyone.
  */
 export function supervisedComponents(): () => ComponentsState | undefined {
-  if (!process.channel) return () => undefined;
+  if (!supervised()) return () => undefined;
   let state: ComponentsState = { ready: false, waiting: ["(no word from the supervisor yet)"] };
   process.on("message", (m: unknown) => {
     const message = m as Message | null;
