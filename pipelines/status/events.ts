@@ -1,5 +1,10 @@
 // The records the status processor consumes, as status events in platform time (received_at).
-import type { DeviceStatus, Heartbeat, MeterReplacement, TelemetryReading } from "../../schemas/generated/types.ts";
+import type {
+  DeviceStatus,
+  Heartbeat,
+  MeterReplacement,
+  TelemetryReading,
+} from "../../schemas/generated/types.ts";
 import type { StatusEvent } from "./state.ts";
 
 export type StatusInput =
