@@ -17,6 +17,7 @@ import type { ApiDependencies } from "./deps.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { observe } from "./observability.ts";
 import { type AnyRoute, mount } from "./openapi/route.ts";
+import { ReplacementProducer, type ReplacementSender } from "./replacements/producer.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
 import { batteryArrayRoutes } from "./routes/battery-arrays.ts";
@@ -32,6 +33,7 @@ import { inverterArrayRoutes } from "./routes/inverter-arrays.ts";
 import { inverterRoutes } from "./routes/inverters.ts";
 import { jobRoutes } from "./routes/jobs.ts";
 import { metaRoutes } from "./routes/meta.ts";
+import { meterReplacementRoutes } from "./routes/meter-replacements.ts";
 import { meterRoutes } from "./routes/meters.ts";
 import { reviewTicketRoutes } from "./routes/review-tickets.ts";
 import { sessionRoutes } from "./routes/session.ts";
@@ -61,6 +63,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
   let config: Config | undefined = deps.config;
   const configured = () => (config ??= loadConfig());
   let cloud: HopeCloudClient | undefined;
+  let replacements: ReplacementSender | undefined;
   const hopecloud = deps.hopecloud ?? (() => (cloud ??= hopecloudClient(configured(), logger)));
   const routes: AnyRoute[] = [
     ...healthRoutes(deps),
@@ -72,6 +75,10 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ...batteryArrayRoutes(db, now),
     ...batteryPackRoutes(db, now),
     ...meterRoutes(db),
+    ...meterReplacementRoutes(
+      db,
+      () => (replacements ??= deps.replacements ?? new ReplacementProducer(deps.kafka)),
+    ),
     ...communicationModuleRoutes(db),
     ...costVersionRoutes(db),
     ...reviewTicketRoutes(db),

@@ -6,6 +6,7 @@ import type { Logger } from "../ground/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
 import type { BackgroundJobs } from "./background.ts";
 import type { Dependencies, HealthMonitor } from "./health.ts";
+import type { ReplacementSender } from "./replacements/producer.ts";
 import type { BroadcastSender } from "./ws/broadcast-producer.ts";
 import type { LiveMonitor } from "./ws/monitor.ts";
 
@@ -32,4 +33,6 @@ export interface ApiDependencies extends Dependencies {
   monitoring?: LiveMonitor;
   /** Publishes admins' broadcasts for every instance's feed; default none: the broadcast route answers 503. */
   broadcasts?: BroadcastSender;
+  /** Publishes meter replacements on the telemetry topic; default a producer on `kafka`, connected on first use. */
+  replacements?: ReplacementSender;
 }

@@ -17,6 +17,7 @@ import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
 import { createApp } from "./app.ts";
 import { BackgroundJobs } from "./background.ts";
 import { HealthMonitor } from "./health.ts";
+import { ReplacementProducer } from "./replacements/producer.ts";
 import { startLiveMonitoring } from "./ws/server.ts";
 
 export async function serve(): Promise<void> {
@@ -42,6 +43,7 @@ export async function serve(): Promise<void> {
     { coalesceMs: config.api.wsCoalesceMs },
   );
   let cloud: HopeCloudClient | undefined;
+  const replacements = new ReplacementProducer(kafka);
   const dependencies = { kafka, questdb, postgres, mqttConnected: () => broker.connected };
   const health = new HealthMonitor(dependencies, { logger, components: supervisedComponents() });
   health.start();
@@ -58,6 +60,7 @@ export async function serve(): Promise<void> {
     jobs,
     monitoring: live.monitor,
     broadcasts: live.broadcasts,
+    replacements,
   });
   const server = listen(
     { fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0", websocket: { server: live.wss } },
@@ -71,6 +74,7 @@ export async function serve(): Promise<void> {
     await live.stop();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await jobs.stop();
+    await replacements.stop();
     await health.stop();
     cloud?.close();
     await broker.endAsync();
