@@ -56,10 +56,11 @@ function specs(config: Config, manifest: string): ComponentSpec[] {
 const say = (line: string) => process.stdout.write(`[start] ${line}\n`);
 
 export async function start(): Promise<void> {
-  const config = loadConfig();
-  const manifest = join(config.stateDir, "simulated-fleet.json");
-  const all = specs(config, manifest);
-  const ports = componentPorts(config, all.length);
+  // Ports and paths are known before the stack is up; its credentials only after: the first `stack up` makes them.
+  const early = loadConfig();
+  const manifest = join(early.stateDir, "simulated-fleet.json");
+  const all = specs(early, manifest);
+  const ports = componentPorts(early, all.length);
   const taken = await portsInUse(ports);
   if (taken.length > 0) {
     for (const line of taken) say(line);
@@ -68,6 +69,7 @@ export async function start(): Promise<void> {
   }
   await up();
   if (process.exitCode) return;
+  const config = loadConfig();
   await (await import("../schemas/postgres/migrate.ts")).migrate(config);
   // The API serves the web app at /app from what this writes; without it the rest still runs.
   await buildWeb().then(

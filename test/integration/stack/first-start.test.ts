@@ -1,0 +1,100 @@
+// README's first command on a machine that has never run Wattline: `wattline start` with a state folder of its own
+// (so the stack is installed, formatted and given new credentials) and ports of its own. It must come up with the
+// simulated fleet registered as systems, answer with live figures, and leave no component running when stopped.
+import assert from "node:assert/strict";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
+
+const root = join(import.meta.dirname, "..", "..", "..");
+const wattline = join(root, "bin", "wattline.js");
+const stateDir = mkdtempSync(join(tmpdir(), "wattline-first-start-"));
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+const PORTS = [
+  "WATTLINE_KAFKA_PORT",
+  "WATTLINE_KAFKA_CONTROLLER_PORT",
+  "WATTLINE_QUESTDB_HTTP_PORT",
+  "WATTLINE_QUESTDB_PG_PORT",
+  "WATTLINE_QUESTDB_MIN_HTTP_PORT",
+  "WATTLINE_POSTGRES_PORT",
+  "WATTLINE_MQTT_PORT",
+  "WATTLINE_API_PORT",
+  "WATTLINE_HOPECLOUD_SIMULATOR_PORT",
+];
+const env: NodeJS.ProcessEnv = { ...process.env, WATTLINE_STATE_DIR: stateDir, WATTLINE_METRICS_PORT: "0" };
+// Whatever this machine's environment points at (the shared stack's addresses), this start makes its own.
+for (const name of [
+  "WATTLINE_KAFKA_BROKERS",
+  "WATTLINE_POSTGRES_URL",
+  "WATTLINE_MQTT_URL",
+  "WATTLINE_TOPIC_PREFIX",
+])
+  delete env[name];
+let start: ChildProcess | undefined;
+
+after(async () => {
+  if (start && start.exitCode === null && start.signalCode === null) start.kill("SIGKILL");
+  execFileSync(process.execPath, [wattline, "stack", "down"], { env, stdio: "ignore", timeout: 120_000 });
+  rmSync(stateDir, { recursive: true, force: true });
+});
+
+test("a first `wattline start` comes up with its fleet as systems, live, and stops whole", async () => {
+  for (const name of PORTS) env[name] = String(await freePort());
+  const api = `http://127.0.0.1:${env.WATTLINE_API_PORT}`;
+  const child = spawn(process.execPath, [wattline, "start"], { env, stdio: ["ignore", "pipe", "pipe"] });
+  start = child;
+  let out = "";
+  child.stdout?.on("data", (d) => {
+    out += d;
+  });
+  child.stderr?.on("data", (d) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+
+  const deadline = Date.now() + 240_000;
+  while (!out.includes("Wattline is running")) {
+    assert.equal(child.exitCode, null, `wattline start ended early:\n${out.slice(-3000)}`);
+    assert.ok(Date.now() < deadline, `not running after 240 s:\n${out.slice(-3000)}`);
+    await sleep(250);
+  }
+  assert.match(out, /Wattline is running: .* [1-9]\d* simulated devices in [1-9]\d* systems/);
+
+  const key = execFileSync(
+    process.execPath,
+    [wattline, "apikey", "create", "--name", "first", "--role", "viewer"],
+    {
+      env,
+      encoding: "utf8",
+    },
+  ).trim();
+  const get = (path: string) => fetch(`${api}${path}`, { headers: { Authorization: `Bearer ${key}` } });
+  const systems = (await (await get("/api/v1/systems")).json()) as { items: { id: number }[] };
+  assert.ok(systems.items.length > 0, "the fleet's systems are registered");
+
+  // Live: the simulator's readings go through MQTT, Kafka and the processors to the system's current view.
+  let online = 0;
+  while (online === 0 && Date.now() < deadline) {
+    const now = (await (await get(`/api/v1/systems/${systems.items[0]?.id}/now`)).json()) as {
+      devices?: { online?: number };
+    };
+    online = now.devices?.online ?? 0;
+    if (online === 0) await sleep(1000);
+  }
+  assert.ok(online > 0, `no device of the first system online:\n${out.slice(-3000)}`);
+
+  child.kill("SIGTERM");
+  assert.equal(await exited, 0, out.slice(-3000));
+});
