@@ -5,6 +5,7 @@ import { questdbPool, questdbSender, type Sender } from "../../ground/questdb.ts
 import type { CostVersion } from "../../pipelines/core/cost.ts";
 import { ledgerBatch } from "../../pipelines/core/ledger-stream.ts";
 import type { Reading } from "../../pipelines/core/reading.ts";
+import type { MeterReplacement } from "../../pipelines/core/replacement.ts";
 import { type DeviceSettings, defaultSettings } from "../../pipelines/core/settings.ts";
 import type { DeviceEntry } from "../../pipelines/ledger/registry-cache.ts";
 import { LedgerRows } from "../../pipelines/ledger/sink.ts";
@@ -16,6 +17,8 @@ import { config } from "./stack.ts";
 export interface SeedDevice {
   settings: Partial<DeviceSettings> & { device_id: string };
   readings: Reading[];
+  /** Meter replacements among the readings. */
+  replacements?: MeterReplacement[];
   /** Mirrored into QuestDB's devices table when given. */
   site_id?: string;
   group_name?: string;
@@ -88,7 +91,14 @@ export async function seedLedger(devices: SeedDevice[], versions: CostVersion[] 
         received_at: r.ts,
       });
     }
-    rows.addStep(settings.device_id, ledgerBatch(d.readings, settings), entry, versions);
+    const replacements = d.replacements ?? [];
+    for (const r of replacements) rows.addReplacement({ ...r, source: "test", received_at: r.ts });
+    rows.addStep(
+      settings.device_id,
+      ledgerBatch([...d.readings, ...replacements], settings),
+      entry,
+      versions,
+    );
   }
   // The mirror first, applied before the rows: the group views join the rows to it when the rows arrive.
   const mirrored = devices.filter((d) => d.site_id !== undefined);

@@ -7,6 +7,7 @@ import { after, before, test } from "node:test";
 import pg from "pg";
 import type { CostVersion } from "../../../pipelines/core/cost.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
+import type { MeterReplacement } from "../../../pipelines/core/replacement.ts";
 import { ensureLedgerTables } from "../../../schemas/questdb/ledger.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
 import { config, unique } from "../../support/stack.ts";
@@ -29,6 +30,9 @@ const a1 = `${tag}-a1`; // roof: 100 Wh/h; a glitch on D1 12:30; no readings D2 
 const a2 = `${tag}-a2`; // carport: 50 Wh/h; the counter restarts at D2 12:00
 const b1 = `${tag}-b1`; // 10 Wh/h over its local days; a 5000 Wh jump at local D2 12:00
 const ids = [a1, a2, b1];
+// Apart from the sites above (not in `ours`): 100 Wh/h; its meter replaced at D1 12:30 (old at 1250 Wh, new from 0).
+const C = `${tag}-site-c`;
+const c1 = `${tag}-c1`;
 const ours = new Set<unknown>([...ids, A, B]);
 
 function a1Readings(): Reading[] {
@@ -43,6 +47,16 @@ const b1Readings = () =>
   Array.from({ length: 49 }, (_, k) =>
     reading(b1, iso(D1 - 5.5 * H + k * H), k < 36 ? 10 * k : 10 * k + 5000, 10),
   );
+
+const c1Readings = () =>
+  Array.from({ length: 49 }, (_, h) => reading(c1, iso(D1 + h * H), h <= 12 ? 100 * h : 50 + 100 * (h - 13)));
+const c1Replacement: MeterReplacement = {
+  kind: "meter_replacement",
+  device_id: c1,
+  ts: D1 + 12.5 * H,
+  old_final_wh_total: 1250,
+  new_initial_wh_total: 0,
+};
 
 const versions: CostVersion[] = [
   { cost_per_kwh: 0.2, currency: "EUR", effective_from: 0, scope: { kind: "site", site_id: A } },
@@ -165,6 +179,14 @@ const cases: Record<string, Case> = {
         { day: iso(D2), device_id: a2, resets: 1, energy_wh: 1155, confidence: "low" },
       ]),
   },
+  "A device's energy across a meter replacement": {
+    params: { device_id: c1 },
+    check: (rows) =>
+      assert.deepEqual(rows, [
+        { day: iso(D1), energy_wh: 2400, replacements: 1, resets: 0, confidence: "medium" },
+        { day: iso(D2), energy_wh: 2400, replacements: 0, resets: 0, confidence: "medium" },
+      ]),
+  },
   "Devices with low-confidence hours": {
     check: (rows) =>
       assert.deepEqual(mine(rows), [
@@ -243,10 +265,11 @@ before(async () => {
         group_name: "north",
         kind: "meter",
       },
+      { settings: { device_id: c1 }, readings: c1Readings(), replacements: [c1Replacement], site_id: C },
     ],
     versions,
   );
-  await waitForRows(questdb, ids, rowCounts(rows, ids.length));
+  await waitForRows(questdb, [...ids, c1], rowCounts(rows, ids.length + 1));
 });
 
 after(() => questdb.end());
