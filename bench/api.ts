@@ -1,11 +1,15 @@
-// bench/api: latency of GET /api/v1/energy/daily for one site of 1,000 devices over a month (31 local days), driven
-// over real HTTP on loopback with a bounded number of concurrent requests, against the route's own SQL sent straight
-// to QuestDB over PGWire (same statement, same 1,000 bound ids, same pool size and concurrency) in the same run. The
-// two alternate in rounds, so that load from other processes on a shared machine falls on both alike. The app runs
-// with its default caches (API key, the site's device ids; WATTLINE_API_CACHE_TTL_MS), refreshed as they expire.
-// The rows are written directly over ILP. Device ids and the month are the same in every run, so a rerun rewrites
-// the same rows (DEDUP UPSERT) rather than adding a thousand symbols to the shared tables; the site is the run's.
-// Two runs at once would share the devices: run one at a time. Run: node --import tsx bench/api.ts [requests] [concurrency]
+// bench/api: latency of GET /api/v1/energy/daily for one site's daily totals, driven over real HTTP on loopback with a
+// bounded number of concurrent requests, against SQL sent straight to QuestDB over PGWire in the same run (same pool
+// size and concurrency): the route's own statement over the stored group rows, and the sum of the 1,000 device rows
+// through `device_id IN ($1 … $1000)` (what the route sent before the group rows). They alternate in rounds, so that
+// load from other processes on a shared machine falls on all alike. Two cases: 1,000 devices over a month (31 local
+// days), then 10,000 devices over a year of daily rows (whose device-row sum, 10,000 bound ids over 3.65 M rows, is
+// measured on a few requests only). The app runs with its default caches (API key, the site's device ids;
+// WATTLINE_API_CACHE_TTL_MS), refreshed as they expire. The devices mirror and the device rows are written directly
+// over ILP, the mirror first (the group views join the rows to it as they arrive). Device ids and dates are the same
+// in every run, so a rerun rewrites the same rows (DEDUP UPSERT) rather than adding symbols to the shared tables; the
+// site is the run's, and rewriting the rows moves their group rows to it. Two runs at once would share the devices:
+// run one at a time. Run: node --import tsx bench/api.ts [requests] [concurrency] [--month-only]
 import { randomBytes } from "node:crypto";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -13,65 +17,98 @@ import { serve } from "@hono/node-server";
 import type pg from "pg";
 import { createApp } from "../api/app.ts";
 import { createApiKey } from "../api/auth/keys.ts";
+import { groupDayTotalsQuery } from "../api/energy/group-rollups.ts";
 import { datesStartingIn } from "../api/energy/local-time.ts";
-import { dayTotalsQuery, inDevices } from "../api/energy/rollups.ts";
+import { dayTotalsQuery } from "../api/energy/rollups.ts";
 import { loadConfig } from "../ground/config.ts";
 import { createKafka } from "../ground/kafka.ts";
 import { createLogger } from "../ground/logger.ts";
 import { postgresPool } from "../ground/postgres.ts";
 import { questdbPool, questdbSender } from "../ground/questdb.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
+import { groupViewsCaughtUp } from "../schemas/questdb/groups.ts";
 import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
 
 const REQUESTS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = Number(process.argv[3] ?? 20);
+const MONTH_ONLY = process.argv.includes("--month-only");
 const TIME_LIMIT_MS = 120_000;
 const ROUNDS = 5;
-const DEVICES = 1000;
 const POOL_SIZE = 4;
 const ZONE = "Europe/Berlin";
-// March 1999 in Berlin: 31 local days, one of them 23 hours long; a month of its own in the shared tables.
-const FROM = "1999-03-01T00:00:00+01:00";
-const TO = "1999-04-01T00:00:00+02:00";
+/** Requests of the 10,000-device sum over device rows: each takes long. */
+const SLOW_REQUESTS = 40;
+
+interface Case {
+  devices: string[];
+  from: string;
+  to: string;
+  site: string;
+  dates: string[];
+  first: string;
+  end: string;
+}
 
 const run = randomBytes(3).toString("hex");
-const site = `bench-api-${run}`;
 const config = loadConfig();
 await migrate(config, createLogger("migrate", "warn"));
 const postgres = postgresPool(config, 10);
 const questdb = questdbPool(config, POOL_SIZE);
-const devices = Array.from({ length: DEVICES }, (_, i) => `bench-api-dev-${String(i).padStart(4, "0")}`);
-const { first, end } = datesStartingIn(Date.parse(FROM), Date.parse(TO), ZONE);
-const dates: string[] = [];
-for (let d = Date.parse(`${first}T00:00:00Z`); d < Date.parse(`${end}T00:00:00Z`); d += 86_400_000)
-  dates.push(new Date(d).toISOString().slice(0, 10));
 
-async function seed(): Promise<void> {
+function benchCase(count: number, prefix: string, from: string, to: string, label: string): Case {
+  const devices = Array.from(
+    { length: count },
+    (_, i) => `${prefix}${String(i).padStart(String(count - 1).length, "0")}`,
+  );
+  const { first, end } = datesStartingIn(Date.parse(from), Date.parse(to), ZONE);
+  const dates: string[] = [];
+  for (let d = Date.parse(`${first}T00:00:00Z`); d < Date.parse(`${end}T00:00:00Z`); d += 86_400_000)
+    dates.push(new Date(d).toISOString().slice(0, 10));
+  return { devices, from, to, site: `bench-api-${label}-${run}`, dates, first, end };
+}
+
+// March 1999 in Berlin: 31 local days, one of them 23 hours long; a month of its own in the shared tables.
+const MONTH = benchCase(
+  1000,
+  "bench-api-dev-",
+  "1999-03-01T00:00:00+01:00",
+  "1999-04-01T00:00:00+02:00",
+  "m",
+);
+// 1998 in Berlin: 365 local days, before the month above.
+const YEAR = benchCase(10_000, "bench-api-y-", "1998-01-01T00:00:00+01:00", "1999-01-01T00:00:00+01:00", "y");
+
+const energyOf = (i: number) => 1000 + i;
+
+async function seed(c: Case): Promise<void> {
   // On a fresh stack the ILP writes below would otherwise create energy_daily with ILP's own schema (no `day`).
   await ensureLedgerTables(questdb);
-  await postgres.query("INSERT INTO sites (id, name, timezone) VALUES ($1, 'bench', $2)", [site, ZONE]);
+  await postgres.query("INSERT INTO sites (id, name, timezone) VALUES ($1, 'bench', $2)", [c.site, ZONE]);
   // Left by a run that did not finish.
-  await postgres.query("DELETE FROM devices WHERE device_id = ANY($1)", [devices]);
+  await postgres.query("DELETE FROM devices WHERE device_id = ANY($1)", [c.devices]);
   await postgres.query(
     "INSERT INTO devices (device_id, site_id, kind, timezone) SELECT d, $2, 'inverter', $3 FROM unnest($1::text[]) d",
-    [devices, site, ZONE],
+    [c.devices, c.site, ZONE],
   );
   const sender = await questdbSender(config);
   try {
-    for (const [i, device] of devices.entries()) {
-      for (const date of dates) {
+    for (const device of c.devices) {
+      sender.table("devices").symbol("device_id", device).symbol("site_id", c.site);
+      await sender.symbol("timezone", ZONE).symbol("kind", "inverter").at(0n, "us");
+    }
+    await sender.flush();
+    await visible(`SELECT count() n FROM devices WHERE site_id = $1`, [c.site], c.devices.length);
+    for (const [i, device] of c.devices.entries()) {
+      for (const date of c.dates) {
         sender.table("energy_daily").symbol("device_id", device).symbol("confidence", "high");
-        sender
-          .symbol("currency", "EUR")
-          .floatColumn("energy_wh", 1000 + i)
-          .intColumn("hours", 24);
+        sender.symbol("currency", "EUR").floatColumn("energy_wh", energyOf(i)).intColumn("hours", 24);
         sender
           .intColumn("readings", 288)
           .intColumn("duplicates", 0)
           .intColumn("resets", 0)
           .intColumn("anomalies", 0);
         await sender
-          .floatColumn("cost", (1000 + i) * 0.0003)
+          .floatColumn("cost", energyOf(i) * 0.0003)
           .at(BigInt(Date.parse(`${date}T00:00:00Z`)) * 1000n, "us");
       }
       if (i % 100 === 99) await sender.flush();
@@ -80,12 +117,22 @@ async function seed(): Promise<void> {
   } finally {
     await sender.close();
   }
-  // WAL tables apply asynchronously: wait until every row is visible.
-  const count: unknown[] = [];
-  const countSql = `SELECT count() n FROM energy_daily WHERE ${inDevices(devices, count)}`;
-  const deadline = Date.now() + 120_000;
-  while (Number((await questdb.query<{ n: string }>(countSql, count)).rows[0]?.n) < DEVICES * dates.length) {
-    if (Date.now() > deadline) throw new Error("seeded rows did not become visible in 120 s");
+  const range = [`${c.first}T00:00:00.000Z`, `${c.end}T00:00:00.000Z`];
+  const rows = c.devices.length * c.dates.length;
+  // Every row was acknowledged above: once the views have caught up, they hold them all.
+  if (!(await groupViewsCaughtUp(questdb, 300_000))) throw new Error("group views did not catch up in 300 s");
+  await visible(
+    "SELECT sum(devices) n FROM energy_daily_groups WHERE site_id = $1 AND day >= $2 AND day < $3",
+    [c.site, ...range],
+    rows,
+  );
+}
+
+/** WAL tables apply asynchronously: waits until `sql` counts `n`. */
+async function visible(sql: string, params: unknown[], n: number): Promise<void> {
+  const deadline = Date.now() + 300_000;
+  while (Number((await questdb.query<{ n: string }>(sql, params)).rows[0]?.n) < n) {
+    if (Date.now() > deadline) throw new Error(`not visible in 300 s: ${sql}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
@@ -140,11 +187,65 @@ function summary(r: Result) {
   return { n, p50: at(0.5), p95: at(0.95), p99: at(0.99), rps: n / r.seconds, cpuMs: r.cpuMs / n };
 }
 
+const ms = (x: number) => `${x.toFixed(2)} ms`;
+
+function line(name: string, s: Summary): void {
+  console.log(
+    `  ${name} n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  ${s.rps.toFixed(0)} req/s  node CPU ${ms(s.cpuMs)}/req`,
+  );
+}
+
+/** Seeds a case, then measures the route against its group-row SQL and the device-row sum. */
+async function bench(
+  c: Case,
+  port: number,
+  headers: Record<string, string>,
+  requests: number,
+): Promise<void> {
+  await seed(c);
+  const params = new URLSearchParams({ scope: "site", id: c.site, from: c.from, to: c.to });
+  const url = `http://127.0.0.1:${port}/api/v1/energy/daily?${params}`;
+  const expectedWh = c.devices.reduce((wh, _, i) => wh + energyOf(i), 0);
+  const viaApi = async () => {
+    const res = await fetch(url, { headers });
+    const body = (await res.json()) as { rows: { energy_wh: number; devices: number }[] };
+    if (res.status !== 200 || body.rows.length !== c.dates.length || body.rows[0]?.energy_wh !== expectedWh)
+      throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  };
+  const query = (statement: { text: string; values: unknown[] }) => async () => {
+    const { rows } = await (questdb as pg.Pool).query(statement);
+    if (rows.length !== c.dates.length || Number(rows[0]?.energy_wh) !== expectedWh)
+      throw new Error(`direct query returned ${rows.length} rows: ${JSON.stringify(rows[0])}`);
+  };
+  const groupSql = query(groupDayTotalsQuery({ kind: "site", id: c.site }, c.first, c.end));
+  const deviceSql = query(dayTotalsQuery(c.devices, c.first, c.end));
+  const slow = c.devices.length > 1000;
+  const paths = slow ? [viaApi, groupSql] : [viaApi, deviceSql, groupSql];
+  // Warm every path (connections, QuestDB's query cache, JIT) before measuring.
+  await alternate(100, paths);
+  const [api, group, sql] = (await alternate(requests, paths)).map(summary) as Summary[];
+  const devicesSql = slow ? summary(await measure(SLOW_REQUESTS, deviceSql, TIME_LIMIT_MS)) : (sql ?? group);
+  const rows = c.devices.length * c.dates.length;
+  console.log(
+    `GET /api/v1/energy/daily: 1 site, ${c.devices.length} devices, ${c.dates.length} days (${rows} rows summed per request), ${CONCURRENCY} concurrent, QuestDB pool ${POOL_SIZE}, ${ROUNDS} alternating rounds`,
+  );
+  if (!api || !group || !devicesSql) throw new Error("a path was not measured");
+  line("API over HTTP      ", api);
+  line("QuestDB over PGWire", devicesSql);
+  console.log(
+    `  ratio API/direct   p50 ${(api.p50 / devicesSql.p50).toFixed(2)}×  p95 ${(api.p95 / devicesSql.p95).toFixed(2)}×  p99 ${(api.p99 / devicesSql.p99).toFixed(2)}×  throughput ${(devicesSql.rps / api.rps).toFixed(2)}× lower`,
+  );
+  line("group rows, PGWire ", group);
+  console.log(
+    `  (API: the site's ${c.dates.length} stored group rows; "QuestDB over PGWire": Σ of the ${rows} device rows, device_id IN (${c.devices.length} ids)${slow ? `, ${SLOW_REQUESTS} requests` : ""}; "group rows": the route's own statement)`,
+  );
+}
+
 let server: Server | undefined;
 let keyId: number | undefined;
+const cases = MONTH_ONLY ? [MONTH] : [MONTH, YEAR];
 try {
-  await seed();
-  const key = await createApiKey(postgres, `${site}-viewer`, "viewer");
+  const key = await createApiKey(postgres, `bench-api-${run}-viewer`, "viewer");
   keyId = key.id;
   const app = createApp({
     kafka: createKafka(config),
@@ -157,41 +258,14 @@ try {
   server = await new Promise<Server>((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
   });
-  const params = new URLSearchParams({ scope: "site", id: site, from: FROM, to: TO });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/energy/daily?${params}`;
-  const headers = { Authorization: `Bearer ${key.key}` };
-  const expectedWh = devices.reduce((wh, _, i) => wh + 1000 + i, 0);
-  const viaApi = async () => {
-    const res = await fetch(url, { headers });
-    const body = (await res.json()) as { rows: { energy_wh: number; devices: number }[] };
-    if (res.status !== 200 || body.rows.length !== dates.length || body.rows[0]?.energy_wh !== expectedWh)
-      throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
-  };
-  const statement = dayTotalsQuery(devices, first, end);
-  const direct = async () => {
-    const { rows } = await (questdb as pg.Pool).query(statement);
-    if (rows.length !== dates.length) throw new Error(`direct query returned ${rows.length} rows`);
-  };
-  // Warm both paths (connections, QuestDB's query cache, JIT) before measuring.
-  await alternate(100, [viaApi, direct]);
-  const [api, sql] = (await alternate(REQUESTS, [viaApi, direct])).map(summary) as [Summary, Summary];
-  const ms = (x: number) => `${x.toFixed(2)} ms`;
-  console.log(
-    `GET /api/v1/energy/daily: 1 site, ${DEVICES} devices, ${dates.length} days (${DEVICES * dates.length} rows summed per request), ${CONCURRENCY} concurrent, QuestDB pool ${POOL_SIZE}, ${ROUNDS} alternating rounds`,
-  );
-  for (const [name, s] of [
-    ["API over HTTP      ", api],
-    ["QuestDB over PGWire", sql],
-  ] as const)
-    console.log(
-      `  ${name} n=${s.n}  p50 ${ms(s.p50)}  p95 ${ms(s.p95)}  p99 ${ms(s.p99)}  ${s.rps.toFixed(0)} req/s  node CPU ${ms(s.cpuMs)}/req`,
-    );
-  console.log(
-    `  ratio API/direct   p50 ${(api.p50 / sql.p50).toFixed(2)}×  p95 ${(api.p95 / sql.p95).toFixed(2)}×  p99 ${(api.p99 / sql.p99).toFixed(2)}×  throughput ${(sql.rps / api.rps).toFixed(2)}× lower`,
-  );
+  const port = (server.address() as AddressInfo).port;
+  for (const c of cases) await bench(c, port, { Authorization: `Bearer ${key.key}` }, REQUESTS);
 } finally {
   await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
   if (keyId !== undefined) await postgres.query("DELETE FROM api_keys WHERE id = $1", [keyId]);
-  await postgres.query("DELETE FROM sites WHERE id = $1", [site]);
+  for (const c of cases) {
+    await postgres.query("DELETE FROM devices WHERE device_id = ANY($1)", [c.devices]);
+    await postgres.query("DELETE FROM sites WHERE id = $1", [c.site]);
+  }
   await Promise.all([postgres.end(), questdb.end()]);
 }

@@ -43,7 +43,7 @@ const TOTALS = `sum(energy_wh) energy_wh, sum(cost) cost, count_distinct(currenc
   sum(CASE WHEN confidence = 'low' THEN 1 ELSE 0 END) low, sum(CASE WHEN confidence = 'medium' THEN 1 ELSE 0 END) medium,
   sum(CASE WHEN confidence = 'high' THEN 1 ELSE 0 END) high, count() devices`;
 
-interface TotalsRow {
+export interface TotalsRow {
   t: string;
   energy_wh: number | null;
   cost: number | null;
@@ -74,7 +74,7 @@ export const priced = (r: { cost: number | null; currencies: string; currency: s
 const lowest = (r: { low: string; medium: string; high: string }): Confidence | null =>
   Number(r.low) > 0 ? "low" : Number(r.medium) > 0 ? "medium" : Number(r.high) > 0 ? "high" : null;
 
-const totals = (r: TotalsRow) => ({
+export const totals = (r: TotalsRow) => ({
   energy_wh: r.energy_wh ?? 0,
   ...priced(r),
   confidence: lowest(r),
@@ -83,61 +83,11 @@ const totals = (r: TotalsRow) => ({
 
 export type HourFilter = { from: number; to: number } | { date: string };
 
-/** Where group totals come from: a table and the sums over its rows (TOTALS for device rows). */
-export interface TotalsSource {
-  hourly: string;
-  daily: string;
-  totals: string;
-}
-
-const DEVICE_ROWS: TotalsSource = { hourly: "energy_hourly", daily: "energy_daily", totals: TOTALS };
-
-/** The condition selecting the group's rows, its parameters appended to `params`. */
-export type Match = (params: unknown[]) => string;
-
-/** Per hour, the total of the rows `match` selects: hours starting in [from, to), or the hours of a local date. */
-export async function sourceHourTotals(
-  questdb: pg.Pool,
-  source: TotalsSource,
-  match: Match,
-  filter: HourFilter,
-): Promise<HourTotal[]> {
-  const params: unknown[] = [];
-  const when =
-    "date" in filter
-      ? `local_date = $${params.push(filter.date)}`
-      : `hour_start >= $${params.push(iso(filter.from))} AND hour_start < $${params.push(iso(filter.to))}`;
-  const { rows } = await questdb.query<TotalsRow>(
-    `SELECT cast(hour_start AS long) t, ${source.totals} FROM ${source.hourly}
-     WHERE ${when} AND ${match(params)} ORDER BY t`,
-    params,
-  );
-  return rows.map((r) => ({ hour_start: fromUs(r.t), ...totals(r) }));
-}
-
-/** The statement of per-date totals over [first, end) of the rows `match` selects. */
-export function sourceDayTotalsQuery(source: TotalsSource, match: Match, first: string, end: string) {
-  const params: unknown[] = [dayLabel(first), dayLabel(end)];
-  const text = `SELECT cast(day AS long) t, ${source.totals}, sum(resets) resets, sum(hours) hours FROM ${source.daily}
-     WHERE day >= $1 AND day < $2 AND ${match(params)} ORDER BY t`;
-  return { text, values: params };
-}
-
-/** Per local date, the totals a sourceDayTotalsQuery statement returns. */
-export async function sourceDayTotals(
-  questdb: pg.Pool,
-  statement: { text: string; values: unknown[] },
-): Promise<DayTotal[]> {
-  const { rows } = await questdb.query<TotalsRow & { resets: string | null; hours: string | null }>(
-    statement,
-  );
-  return rows.map((r) => ({
-    date: iso(fromUs(r.t)).slice(0, 10),
-    ...totals(r),
-    resets: Number(r.resets ?? 0),
-    hours: Number(r.hours ?? 0),
-  }));
-}
+/** The condition selecting the filter's hours, its values appended to `params`. */
+export const hoursOf = (filter: HourFilter, params: unknown[]): string =>
+  "date" in filter
+    ? `local_date = $${params.push(filter.date)}`
+    : `hour_start >= $${params.push(iso(filter.from))} AND hour_start < $${params.push(iso(filter.to))}`;
 
 /** Per hour, the group's total: hours starting in [from, to), or the hours of a local date. */
 export async function hourTotals(
@@ -146,12 +96,21 @@ export async function hourTotals(
   filter: HourFilter,
 ): Promise<HourTotal[]> {
   if (devices.length === 0) return [];
-  return sourceHourTotals(questdb, DEVICE_ROWS, (params) => inDevices(devices, params), filter);
+  const params: unknown[] = [];
+  const { rows } = await questdb.query<TotalsRow>(
+    `SELECT cast(hour_start AS long) t, ${TOTALS} FROM energy_hourly
+     WHERE ${hoursOf(filter, params)} AND ${inDevices(devices, params)} ORDER BY t`,
+    params,
+  );
+  return rows.map((r) => ({ hour_start: fromUs(r.t), ...totals(r) }));
 }
 
 /** The statement dayTotals sends (also the baseline of bench/api.ts). */
 export function dayTotalsQuery(devices: readonly string[], first: string, end: string) {
-  return sourceDayTotalsQuery(DEVICE_ROWS, (params) => inDevices(devices, params), first, end);
+  const params: unknown[] = [dayLabel(first), dayLabel(end)];
+  const text = `SELECT cast(day AS long) t, ${TOTALS}, sum(resets) resets, sum(hours) hours FROM energy_daily
+     WHERE day >= $1 AND day < $2 AND ${inDevices(devices, params)} ORDER BY t`;
+  return { text, values: params };
 }
 
 /** Per local date in [first, end), the group's total. */
@@ -162,7 +121,15 @@ export async function dayTotals(
   end: string,
 ): Promise<DayTotal[]> {
   if (devices.length === 0 || first >= end) return [];
-  return sourceDayTotals(questdb, dayTotalsQuery(devices, first, end));
+  const { rows } = await questdb.query<TotalsRow & { resets: string | null; hours: string | null }>(
+    dayTotalsQuery(devices, first, end),
+  );
+  return rows.map((r) => ({
+    date: iso(fromUs(r.t)).slice(0, 10),
+    ...totals(r),
+    resets: Number(r.resets ?? 0),
+    hours: Number(r.hours ?? 0),
+  }));
 }
 
 /** Each device's row of one local date (devices without one are left out). */

@@ -36,8 +36,9 @@ export interface DayFigures {
 }
 
 export interface Ticket {
-  device_id: string;
-  kind: "energy_mismatch" | "device_silent" | "ledger_gap" | "implausible_jump";
+  /** Null for a group's ticket. */
+  device_id: string | null;
+  kind: "energy_mismatch" | "device_silent" | "ledger_gap" | "implausible_jump" | "group_mismatch";
   dedupe_key: string;
   details: Record<string, unknown>;
 }

@@ -14,24 +14,36 @@ const COUNTS = `sum(CASE WHEN r.confidence = 'low' THEN 1 ELSE 0 END) low,
 
 const KEYS = "d.site_id, d.energy_system_id system_id, d.array_id, r.currency";
 
-export const GROUP_VIEWS = {
-  // SAMPLE BY 15m keeps every hour apart, also those of zones offset by 30 or 45 minutes from UTC.
-  energy_hourly_groups: `CREATE MATERIALIZED VIEW IF NOT EXISTS energy_hourly_groups WITH BASE energy_hourly AS (
-    SELECT r.hour_start, r.local_date, ${KEYS}, sum(r.energy_wh) energy_wh, sum(r.cost) cost,
-    sum(r.readings) readings, sum(r.resets) resets, sum(r.replacements) replacements, sum(r.anomalies) anomalies,
-    ${COUNTS}
-    FROM energy_hourly r JOIN devices d ON (device_id) SAMPLE BY 15m
-  ) PARTITION BY MONTH`,
-  // A daily row's timestamp names its local date at UTC midnight: a UTC day is one date.
-  energy_daily_groups: `CREATE MATERIALIZED VIEW IF NOT EXISTS energy_daily_groups WITH BASE energy_daily AS (
-    SELECT r.day, ${KEYS}, sum(r.energy_wh) energy_wh, sum(r.cost) cost, sum(r.hours) hours,
-    sum(r.readings) readings, sum(r.resets) resets, sum(r.replacements) replacements, sum(r.anomalies) anomalies,
-    ${COUNTS}
-    FROM energy_daily r JOIN devices d ON (device_id) SAMPLE BY 1d
-  ) PARTITION BY YEAR`,
-} as const;
+const SUMS = `sum(r.energy_wh) energy_wh, sum(r.cost) cost, sum(r.readings) readings, sum(r.resets) resets,
+    sum(r.replacements) replacements, sum(r.anomalies) anomalies`;
 
-export type GroupView = keyof typeof GROUP_VIEWS;
+/**
+ * A view's query: the device rows of `where` (all of them in the view) summed per bucket and group. SAMPLE BY 15m
+ * keeps every hour apart, also those of zones offset by 30 or 45 minutes from UTC; a daily row's timestamp names
+ * its local date at UTC midnight, so a UTC day is one date.
+ */
+export function groupQuery(view: GroupView, where = ""): string {
+  const filter = where ? `WHERE ${where}` : "";
+  return view === "energy_hourly_groups"
+    ? `SELECT r.hour_start, r.local_date, ${KEYS}, ${SUMS}, ${COUNTS}
+    FROM energy_hourly r JOIN devices d ON (device_id) ${filter} SAMPLE BY 15m`
+    : `SELECT r.day, ${KEYS}, ${SUMS}, sum(r.hours) hours, ${COUNTS}
+    FROM energy_daily r JOIN devices d ON (device_id) ${filter} SAMPLE BY 1d`;
+}
+
+const BASE = { energy_hourly_groups: "energy_hourly", energy_daily_groups: "energy_daily" } as const;
+const PARTITION = { energy_hourly_groups: "MONTH", energy_daily_groups: "YEAR" } as const;
+
+export const GROUP_VIEWS = Object.fromEntries(
+  (Object.keys(BASE) as GroupView[]).map((view) => [
+    view,
+    `CREATE MATERIALIZED VIEW IF NOT EXISTS ${view} WITH BASE ${BASE[view]} AS (
+    ${groupQuery(view)}
+  ) PARTITION BY ${PARTITION[view]}`,
+  ]),
+) as Record<GroupView, string>;
+
+export type GroupView = "energy_hourly_groups" | "energy_daily_groups";
 
 /**
  * After the ledger's tables: the views read energy_hourly, energy_daily and devices. A view that a schema change
@@ -51,11 +63,6 @@ export async function rebuildGroupViews(questdb: pg.Pool): Promise<void> {
   for (const view of Object.keys(GROUP_VIEWS)) await questdb.query(`REFRESH MATERIALIZED VIEW ${view} FULL`);
 }
 
-const VIEW_BASES = [
-  ["energy_hourly_groups", "energy_hourly"],
-  ["energy_daily_groups", "energy_daily"],
-] as const;
-
 /**
  * Waits until each view has refreshed the transactions its base table had when called (views refresh
  * asynchronously, after the base table's WAL is applied). False when `timeoutMs` passes first.
@@ -70,7 +77,7 @@ export async function groupViewsCaughtUp(questdb: pg.Pool, timeoutMs: number): P
     const { rows } = await questdb.query<{ view_name: string; view_status: string; txn: string | null }>(
       "SELECT view_name, view_status, refresh_base_table_txn txn FROM materialized_views()",
     );
-    const done = VIEW_BASES.every(([view, base]) => {
+    const done = Object.entries(BASE).every(([view, base]) => {
       const r = rows.find((v) => v.view_name === view);
       return (
         r !== undefined && r.view_status !== "invalid" && BigInt(r.txn ?? -1) >= (target.get(base) ?? 0n)

@@ -137,6 +137,31 @@ const cases: Record<string, Case> = {
         ),
       ),
   },
+  "A site's energy per local date, from the group rows": {
+    check: (rows) =>
+      assert.deepEqual(rows, [
+        { day: iso(D1), site_id: A, energy_wh: 3600, device_rows: 2 },
+        { day: iso(D2), site_id: A, energy_wh: 3555, device_rows: 2 },
+      ]),
+  },
+  "A site's cost per currency, from the group rows": {
+    check: (rows) => assert.deepEqual(rows, [{ site_id: A, currency: "EUR", energy_kwh: 7.155, cost: 1.43 }]),
+  },
+  "A site's hours, from the group rows": {
+    check: (rows) => {
+      assert.equal(rows.length, 48);
+      assert.equal(
+        rows.reduce((s, r) => s + (r.energy_wh as number), 0),
+        7155,
+      );
+      assert.deepEqual(rows[0], {
+        hour_start: iso(D1),
+        local_date: iso(D1).slice(0, 10),
+        energy_wh: 150,
+        low_confidence_rows: 0,
+      });
+    },
+  },
   "Cost per site per month": {
     check: (rows) =>
       assert.deepEqual(mine(rows), [
