@@ -4,23 +4,15 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { freePort } from "../../support/ports.ts";
 
 const root = join(import.meta.dirname, "..", "..", "..");
 const wattline = join(root, "bin", "wattline.js");
 const stateDir = mkdtempSync(join(tmpdir(), "wattline-first-start-"));
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 const PORTS = [
   "WATTLINE_KAFKA_PORT",

@@ -3,7 +3,6 @@
 // A broker of its own (Mosquitto as the stack configures it, on a free port under a temporary folder), topics of its own.
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -18,6 +17,7 @@ import { createLogger } from "../../../ground/logger.ts";
 import { TOPICS } from "../../../ground/topics.ts";
 import { ownTopics, readAll } from "../../support/own-topics.ts";
 import { type Owned, spawnOwned } from "../../support/owned-process.ts";
+import { freePort } from "../../support/ports.ts";
 import { config as stackConfig } from "../../support/stack.ts";
 
 const own = ownTopics("mqtt-session");
@@ -29,14 +29,6 @@ after(async () => {
   rmSync(dir, { recursive: true, force: true });
   await own.drop();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 test("a reading published before the connector first ran is stored once it runs", async () => {
   const env: NodeJS.ProcessEnv = {

@@ -2,7 +2,6 @@
 // and its socket) that can be stopped and started again on the same port, signing in, and screenshots into
 // docs/screenshots.
 import type { Server } from "node:http";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { serve } from "@hono/node-server";
 import type { Page } from "playwright-core";
@@ -12,21 +11,13 @@ import { createLogger } from "../../../ground/logger.ts";
 import { VIEWPORTS } from "../../support/browser.ts";
 import { registerTestFleet } from "../../support/fleet.ts";
 import { reading, rowCounts, seedLedger, waitForRows } from "../../support/ledger-seed.ts";
+import { freePort } from "../../support/ports.ts";
 import { config } from "../../support/stack.ts";
 import type { Harness } from "../api/support.ts";
 
 const logger = createLogger("test", "warn");
 
 export const SCREENSHOTS = join(import.meta.dirname, "..", "..", "..", "docs", "screenshots");
-
-async function freePort(): Promise<number> {
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === "string") throw new Error("no port");
-  return address.port;
-}
 
 export const ZONE = "Europe/Berlin";
 /** The day Berlin's clocks go forward: 23 local hours. */
