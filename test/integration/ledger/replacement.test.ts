@@ -15,6 +15,7 @@ import {
   type Input,
   type Point,
   readingsStored,
+  type Swap,
   send,
   waitForReplacementRows,
   withDevice,
@@ -94,6 +95,21 @@ const traces: Trace[] = [
     inputs: [{ swap: 5, final: null, start: 0 }, ...steady(10, 70, 20)],
     day: "2024-06-04 420 0 1",
   },
+  {
+    name: "a swap before the first reading, received after the readings",
+    inputs: [...steady(10, 70, 20), { swap: 5, final: null, start: 0 }],
+    day: "2024-06-04 420 0 1",
+  },
+  {
+    name: "two swaps at one instant: the first counts",
+    inputs: [
+      ...steady(0, 60, 50_000),
+      { swap: 70, final: 50_450, start: 0 },
+      { swap: 70, final: 50_500, start: 30 },
+      ...steady(75, 105, 50),
+    ],
+    day: "2024-06-04 700 0 1",
+  },
 ];
 
 test("stream = batch on traces with replacements (a device each, one processor)", async () => {
@@ -112,12 +128,44 @@ test("stream = batch on traces with replacements (a device each, one processor)"
         const batch = expected.daily.map((l, i) => `${l} (${traces[i]?.name})`);
         assert.deepEqual(batch, days, "the batch's days");
         assert.deepEqual(await waitForReplacementRows(questdb, fx, expected, 60_000), expected);
+        // Analysts' tables: each device's first swap at its instant, and an interval ending at each final value.
+        const swaps = traces.map((t) => t.inputs.find((x) => !Array.isArray(x)) as Swap);
+        const expectedSwaps = {
+          events: swaps
+            .map(
+              (w, i) =>
+                `${fx.devices[i]?.device_id} ${new Date(day + w.swap * 60_000).toISOString()} ${w.final} ${w.start}`,
+            )
+            .sort(),
+          endedByFinal: swaps.filter((w) => w.final !== null).length,
+        };
+        const same = (x: unknown) => JSON.stringify(x) === JSON.stringify(expectedSwaps);
+        assert.deepEqual(await poll(() => storedSwaps(fx), same), expectedSwaps);
       } finally {
         await stopProcessor(processor);
       }
     },
   );
 });
+
+/** The fixture's `meter_replacements` rows as comparable lines, and how many `ledger` intervals end at a final value. */
+async function storedSwaps(fx: DeviceFixture): Promise<{ events: string[]; endedByFinal: number }> {
+  const ids = fx.devices.map((d) => d.device_id);
+  const list = ids.map((_, i) => `$${i + 1}`).join(",");
+  const events = await questdb.query<{ id: string; ts: Date; final: number | null; start: number }>(
+    `SELECT device_id id, ts, old_final_wh_total final, new_initial_wh_total start FROM meter_replacements
+     WHERE device_id IN (${list})`,
+    ids,
+  );
+  const ended = await questdb.query<{ n: string }>(
+    `SELECT count() n FROM ledger WHERE ended_by = 'replacement' AND device_id IN (${list})`,
+    ids,
+  );
+  return {
+    events: events.rows.map((r) => `${r.id} ${r.ts.toISOString()} ${r.final} ${r.start}`).sort(),
+    endedByFinal: Number(ended.rows[0]?.n ?? 0),
+  };
+}
 
 /** Sends `inputs` and waits until the processor has stored `readings` readings of the device in all. */
 async function sendTaken(fx: DeviceFixture, inputs: Input[], readings: number): Promise<void> {
