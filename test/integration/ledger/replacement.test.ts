@@ -2,11 +2,13 @@
 // telemetry topic, the ledger processor as a child process, and QuestDB's hourly and daily rows (replacements
 // counted) equal to `wattline compute` on the same readings and events, also when the processor is killed -9.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { postgresPool } from "../../../ground/postgres.ts";
 import { questdbPool } from "../../../ground/questdb.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
-import { config, startProcessor, stopProcessor } from "../../support/ledger.ts";
+import { config, fixtureEnv, startProcessor, stopProcessor } from "../../support/ledger.ts";
 import {
   computeWithReplacements,
   type DeviceFixture,
@@ -25,6 +27,8 @@ import { poll } from "./support.ts";
 
 const pool = postgresPool(config, 2);
 const questdb = questdbPool(config, 2);
+const run = promisify(execFile);
+const DAY = 86_400_000;
 /** The day the traces start on (minutes are counted from its 00:00Z). */
 const day = Date.UTC(2024, 5, 4);
 
@@ -198,5 +202,20 @@ test("stream = batch with replacements when the processor is killed -9 around th
     } finally {
       await stopProcessor(processor);
     }
+  });
+});
+
+test("wattline replay with replacements writes the rows of wattline compute", async () => {
+  await withDevice(pool, "rr", {}, async (fx) => {
+    // Two swaps at one instant, then one more without a final value.
+    const inputs = traces.find((t) => t.name.startsWith("two swaps"))?.inputs ?? [];
+    await send(fx, [...inputs, { swap: 130, final: null, start: 7000 }, ...steady(135, 180, 7050)], day);
+    const range = ["--from", new Date(day - DAY).toISOString(), "--to", new Date(day + DAY).toISOString()];
+    await run("node", ["bin/wattline.js", "replay", ...range, "--device", fx.device.device_id], {
+      env: { ...fixtureEnv(fx), ...FAST },
+    });
+    const expected = await computeWithReplacements(fx);
+    assert.deepEqual(expected.daily, [`${fx.device.device_id} 2024-06-04 1050 0 2`], "the batch's day");
+    assert.deepEqual(await waitForReplacementRows(questdb, fx, expected, 20_000), expected);
   });
 });
