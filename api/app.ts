@@ -78,6 +78,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ...meterReplacementRoutes(
       db,
       () => (replacements ??= deps.replacements ?? new ReplacementProducer(deps.kafka)),
+      () => configured().ingest.maxFutureMs,
     ),
     ...communicationModuleRoutes(db),
     ...costVersionRoutes(db),

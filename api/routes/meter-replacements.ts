@@ -3,6 +3,7 @@
 // after the fact (behind the device's readings) reaches the ledger late and so recalculates the device.
 import type pg from "pg";
 import { z } from "zod";
+import { tsOutOfRange } from "../../pipelines/core/ts-range.ts";
 import { type Db, row, rows } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { defineRoute } from "../openapi/route.ts";
@@ -43,7 +44,23 @@ async function requireDevice(db: Db, device: string): Promise<void> {
     throw notFound("device", device);
 }
 
-export function meterReplacementRoutes(db: pg.Pool, sender: () => ReplacementSender) {
+/**
+ * A ts the ledger would dead-letter (ENERGY_SEMANTICS's ts range) is refused here, so that nothing is recorded
+ * that the ledger never takes in.
+ */
+function checkTs(ts: string, receivedAt: number, maxFutureMs: number): void {
+  const problem = tsOutOfRange(Date.parse(ts), receivedAt, maxFutureMs);
+  if (problem !== undefined)
+    throw new ApiError(400, "validation_failed", "invalid request body", {
+      issues: [{ path: "body.ts", code: "custom", message: problem }],
+    });
+}
+
+export function meterReplacementRoutes(
+  db: pg.Pool,
+  sender: () => ReplacementSender,
+  maxFutureMs: () => number,
+) {
   return [
     defineRoute({
       method: "post",
@@ -60,6 +77,8 @@ export function meterReplacementRoutes(db: pg.Pool, sender: () => ReplacementSen
       response: { status: 201, description: "Recorded and published", schema: MeterReplacement },
       conflicts: true,
       handler: async ({ params, body }, c) => {
+        const receivedAt = Date.now();
+        checkTs(body.ts, receivedAt, maxFutureMs());
         const client = await db.connect();
         try {
           await client.query("BEGIN");
@@ -78,7 +97,7 @@ export function meterReplacementRoutes(db: pg.Pool, sender: () => ReplacementSen
             ],
           )) as Row;
           // Published before the commit: a replacement the ledger never hears of is never recorded.
-          await publish(sender(), recorded);
+          await publish(sender(), recorded, receivedAt);
           await client.query("COMMIT");
           c.header("Location", `/api/v1/devices/${encodeURIComponent(params.device_id)}/meter-replacements`);
           return recorded;
@@ -111,7 +130,7 @@ export function meterReplacementRoutes(db: pg.Pool, sender: () => ReplacementSen
   ];
 }
 
-async function publish(sender: ReplacementSender, r: Row): Promise<void> {
+async function publish(sender: ReplacementSender, r: Row, receivedAt: number): Promise<void> {
   try {
     await sender.send({
       device_id: r.device_id,
@@ -119,7 +138,7 @@ async function publish(sender: ReplacementSender, r: Row): Promise<void> {
       old_final_wh_total: r.old_final_wh_total,
       new_initial_wh_total: r.new_initial_wh_total,
       source: "api",
-      received_at: Date.parse(r.created_at),
+      received_at: receivedAt,
     });
   } catch (err) {
     throw new ApiError(

@@ -159,6 +159,20 @@ test("an invalid body is a 400 naming every problem", async () => {
   );
 });
 
+test("a ts the ledger would refuse (before 2000, hours ahead) is a 400 on body.ts, and nothing is recorded", async () => {
+  for (const ts of ["1999-12-31T23:59:59Z", new Date(Date.now() + 3 * 3_600_000).toISOString()]) {
+    const res = await call("POST", path(device), { role: "operator", body: { ts, new_initial_wh_total: 0 } });
+    assert.equal(res.status, 400, ts);
+    const issues = (res.body.error as { details: { issues: { path: string }[] } }).details.issues;
+    assert.deepEqual(
+      issues.map((i) => i.path),
+      ["body.ts"],
+    );
+  }
+  const { rows } = await h.pool.query("SELECT ts FROM meter_replacements WHERE device_id = $1", [device]);
+  assert.equal(rows.length, 2, "only the two recorded before");
+});
+
 test("an unknown device is a 404 for both routes", async () => {
   const unknown = `${h.tag}-nobody`;
   const post = await call("POST", path(unknown), {
