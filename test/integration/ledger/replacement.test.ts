@@ -8,7 +8,13 @@ import { promisify } from "node:util";
 import { postgresPool } from "../../../ground/postgres.ts";
 import { questdbPool } from "../../../ground/questdb.ts";
 import { migrate } from "../../../schemas/postgres/migrate.ts";
-import { config, fixtureEnv, startProcessor, stopProcessor } from "../../support/ledger.ts";
+import {
+  config,
+  fixtureEnv,
+  startProcessor,
+  stopProcessor,
+  waitForLateReadings,
+} from "../../support/ledger.ts";
 import {
   computeWithReplacements,
   type DeviceFixture,
@@ -198,6 +204,25 @@ test("stream = batch with replacements when the processor is killed -9 around th
       processor = startProcessor(fx, FAST);
       const expected = await computeWithReplacements(fx);
       assert.deepEqual(expected.daily, [`${fx.device.device_id} 2024-06-04 1550 0 2`], "the batch's day");
+      assert.deepEqual(await waitForReplacementRows(questdb, fx, expected, 90_000), expected);
+    } finally {
+      await stopProcessor(processor);
+    }
+  });
+});
+
+test("a late replacement whose recalculation is cut by kill -9 is recalculated after the restart", async () => {
+  await withDevice(pool, "rl", {}, async (fx) => {
+    let processor = startProcessor(fx, { ...FAST, WATTLINE_RECALC_MIN_INTERVAL_MS: "3000" });
+    try {
+      await sendTaken(fx, [...steady(0, 60, 50_000), ...steady(75, 120, 40)], 9);
+      await send(fx, [{ swap: 65, final: 50_450, start: 0 }], day);
+      // Taken as late, its recalculation due in 3 s: killed before it runs.
+      assert.equal(await waitForLateReadings(fx, 1, 10_000), 1, "the event is taken as late");
+      await stopProcessor(processor, "SIGKILL");
+      processor = startProcessor(fx, FAST);
+      const expected = await computeWithReplacements(fx);
+      assert.deepEqual(expected.daily, [`${fx.device.device_id} 2024-06-04 790 0 1`], "the batch's day");
       assert.deepEqual(await waitForReplacementRows(questdb, fx, expected, 90_000), expected);
     } finally {
       await stopProcessor(processor);
