@@ -53,6 +53,8 @@ export async function seedWebFleet(h: Harness): Promise<WebFleet> {
     [
       {
         site_id: siteId,
+        // The system's group rows take a device by its mirror row, as the ledger writes it from the registry.
+        energy_system_id: systemId,
         settings: { device_id: inverter, timezone: ZONE },
         readings: [
           reading(inverter, ago(150), 0, 0),
@@ -61,7 +63,12 @@ export async function seedWebFleet(h: Harness): Promise<WebFleet> {
           reading(inverter, ago(2), 2000, 1200),
         ],
       },
-      { site_id: siteId, settings: { device_id: meter, timezone: ZONE }, readings: dstHours },
+      {
+        site_id: siteId,
+        energy_system_id: systemId,
+        settings: { device_id: meter, timezone: ZONE },
+        readings: dstHours,
+      },
     ],
     [
       {
@@ -72,7 +79,7 @@ export async function seedWebFleet(h: Harness): Promise<WebFleet> {
       },
     ],
   );
-  await waitForRows(h.questdb, [inverter, meter], rowCounts(seeded));
+  await waitForRows(h.questdb, [inverter, meter], rowCounts(seeded, 2));
   return { siteId, systemId, inverter, meter };
 }
 
