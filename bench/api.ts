@@ -4,30 +4,31 @@
 // through `device_id IN ($1 … $1000)` (what the route sent before the group rows). They alternate in rounds, so that
 // load from other processes on a shared machine falls on all alike. Two cases: 1,000 devices over a month (31 local
 // days), then 10,000 devices over a year of daily rows (whose device-row sum, 10,000 bound ids over 3.65 M rows, is
-// measured on a few requests only). The app runs with its default caches (API key, the site's device ids;
-// WATTLINE_API_CACHE_TTL_MS), refreshed as they expire. The devices mirror and the device rows are written directly
+// measured on a few requests only). The API is `wattline api` in a process of its own, as deployed, with its default
+// caches (API key, the site's device ids; WATTLINE_API_CACHE_TTL_MS), refreshed as they expire; the clients here keep
+// their connections alive, as a dashboard's browser does. Node CPU per request is the API process's (from /proc) for
+// the API, this process's for PGWire. The devices mirror and the device rows are written directly
 // over ILP, the mirror first (the group views join the rows to it as they arrive). Device ids and dates are the same
 // in every run, so a rerun rewrites the same rows (DEDUP UPSERT) rather than adding symbols to the shared tables; the
 // site is the run's, and rewriting the rows moves their group rows to it. Two runs at once would share the devices:
 // run one at a time. Run: node --import tsx bench/api.ts [requests] [concurrency] [--month-only]
 import { randomBytes } from "node:crypto";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { serve } from "@hono/node-server";
+import { readFileSync } from "node:fs";
+import { Agent, get } from "node:http";
+import { createServer } from "node:net";
 import type pg from "pg";
-import { createApp } from "../api/app.ts";
 import { createApiKey } from "../api/auth/keys.ts";
 import { groupDayTotalsQuery } from "../api/energy/group-rollups.ts";
 import { datesStartingIn } from "../api/energy/local-time.ts";
 import { dayTotalsQuery } from "../api/energy/rollups.ts";
 import { loadConfig } from "../ground/config.ts";
-import { createKafka } from "../ground/kafka.ts";
 import { createLogger } from "../ground/logger.ts";
 import { postgresPool } from "../ground/postgres.ts";
 import { questdbPool, questdbSender } from "../ground/questdb.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
 import { groupViewsCaughtUp } from "../schemas/questdb/groups.ts";
 import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
+import { stop, wattline } from "./e2e/processes.ts";
 
 const REQUESTS = Number(process.argv[2] ?? 2000);
 const CONCURRENCY = Number(process.argv[3] ?? 20);
@@ -143,35 +144,51 @@ async function visible(sql: string, params: unknown[], n: number): Promise<void>
 interface Result {
   latencies: number[];
   seconds: number;
-  /** CPU time of this process (server, clients and drivers), in ms. */
+  /** CPU time of the process that answers (the API's, or this one for PGWire), in ms. */
   cpuMs: number;
 }
 
-/** `requests` calls of `once`, `CONCURRENCY` at a time, stopping early after `limitMs`. */
-async function measure(requests: number, once: () => Promise<void>, limitMs: number): Promise<Result> {
+/** One way to get the answer, and the CPU time so far (ms) of the process that does the work. */
+interface Path {
+  once: () => Promise<void>;
+  cpuMs: () => number;
+}
+
+const ownCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+/** utime + stime of another process, from /proc (clock ticks of 10 ms on Linux). */
+const processCpuMs = (pid: number) => () => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+};
+
+/** `requests` calls of the path, `CONCURRENCY` at a time, stopping early after `limitMs`. */
+async function measure(requests: number, path: Path, limitMs: number): Promise<Result> {
   const latencies: number[] = [];
   let started = 0;
   const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
+  const cpu0 = path.cpuMs();
   const worker = async () => {
     while (started < requests && performance.now() - t0 < limitMs) {
       started++;
       const t = performance.now();
-      await once();
+      await path.once();
       latencies.push(performance.now() - t);
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-  const cpu = process.cpuUsage(cpu0);
-  return { latencies, seconds: (performance.now() - t0) / 1000, cpuMs: (cpu.user + cpu.system) / 1000 };
+  return { latencies, seconds: (performance.now() - t0) / 1000, cpuMs: path.cpuMs() - cpu0 };
 }
 
-/** Each path's `requests` in ROUNDS alternating rounds: load from other processes on a shared machine falls on both. */
-async function alternate(requests: number, paths: (() => Promise<void>)[]): Promise<Result[]> {
+/** Each path's `requests` in ROUNDS alternating rounds: load from other processes on a shared machine falls on all. */
+async function alternate(requests: number, paths: Path[]): Promise<Result[]> {
   const totals = paths.map((): Result => ({ latencies: [], seconds: 0, cpuMs: 0 }));
   for (let round = 0; round < ROUNDS; round++)
-    for (const [i, once] of paths.entries()) {
-      const r = await measure(Math.ceil(requests / ROUNDS), once, TIME_LIMIT_MS / ROUNDS);
+    for (const [i, path] of paths.entries()) {
+      const r = await measure(Math.ceil(requests / ROUNDS), path, TIME_LIMIT_MS / ROUNDS);
       const total = totals[i] as Result;
       total.latencies.push(...r.latencies);
       total.seconds += r.seconds;
@@ -203,31 +220,42 @@ async function bench(
   c: Case,
   port: number,
   headers: Record<string, string>,
+  apiCpuMs: () => number,
   requests: number,
 ): Promise<void> {
   await seed(c);
   const params = new URLSearchParams({ scope: "site", id: c.site, from: c.from, to: c.to });
   const url = `http://127.0.0.1:${port}/api/v1/energy/daily?${params}`;
   const expectedWh = c.devices.reduce((wh, _, i) => wh + energyOf(i), 0);
-  const viaApi = async () => {
-    const res = await fetch(url, { headers });
-    const body = (await res.json()) as { rows: { energy_wh: number; devices: number }[] };
-    if (res.status !== 200 || body.rows.length !== c.dates.length || body.rows[0]?.energy_wh !== expectedWh)
-      throw new Error(`unexpected answer ${res.status}: ${JSON.stringify(body).slice(0, 300)}`);
+  const viaApi: Path = {
+    once: async () => {
+      const { status, text } = await getText(url, headers);
+      const body = JSON.parse(text) as { rows: { energy_wh: number; devices: number }[] };
+      if (status !== 200 || body.rows.length !== c.dates.length || body.rows[0]?.energy_wh !== expectedWh)
+        throw new Error(`unexpected answer ${status}: ${text.slice(0, 300)}`);
+    },
+    cpuMs: apiCpuMs,
   };
-  const query = (statement: { text: string; values: unknown[] }) => async () => {
-    const { rows } = await (questdb as pg.Pool).query(statement);
-    if (rows.length !== c.dates.length || Number(rows[0]?.energy_wh) !== expectedWh)
-      throw new Error(`direct query returned ${rows.length} rows: ${JSON.stringify(rows[0])}`);
-  };
+  const query = (statement: { text: string; values: unknown[] }): Path => ({
+    once: async () => {
+      const { rows } = await (questdb as pg.Pool).query(statement);
+      if (rows.length !== c.dates.length || Number(rows[0]?.energy_wh) !== expectedWh)
+        throw new Error(`direct query returned ${rows.length} rows: ${JSON.stringify(rows[0])}`);
+    },
+    cpuMs: ownCpuMs,
+  });
   const groupSql = query(groupDayTotalsQuery({ kind: "site", id: c.site }, c.first, c.end));
   const deviceSql = query(dayTotalsQuery(c.devices, c.first, c.end));
   const slow = c.devices.length > 1000;
   const paths = slow ? [viaApi, groupSql] : [viaApi, deviceSql, groupSql];
   // Warm every path (connections, QuestDB's query cache, JIT) before measuring.
   await alternate(100, paths);
-  const [api, group, sql] = (await alternate(requests, paths)).map(summary) as Summary[];
-  const devicesSql = slow ? summary(await measure(SLOW_REQUESTS, deviceSql, TIME_LIMIT_MS)) : (sql ?? group);
+  const measured = (await alternate(requests, paths)).map(summary);
+  const api = measured[0];
+  const group = measured[paths.indexOf(groupSql)];
+  const devicesSql = slow
+    ? summary(await measure(SLOW_REQUESTS, deviceSql, TIME_LIMIT_MS))
+    : measured[paths.indexOf(deviceSql)];
   const rows = c.devices.length * c.dates.length;
   console.log(
     `GET /api/v1/energy/daily: 1 site, ${c.devices.length} devices, ${c.dates.length} days (${rows} rows summed per request), ${CONCURRENCY} concurrent, QuestDB pool ${POOL_SIZE}, ${ROUNDS} alternating rounds`,
@@ -244,27 +272,60 @@ async function bench(
   );
 }
 
-let server: Server | undefined;
+/** A GET over the agent's kept-alive connections: its status and body. */
+const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+const getText = (url: string, headers: Record<string, string>) =>
+  new Promise<{ status: number; text: string }>((resolve, reject) => {
+    get(url, { agent, headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (chunk: Buffer) => chunks.push(chunk));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
+      res.on("error", reject);
+    }).on("error", reject);
+  });
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const { port } = probe.address() as { port: number };
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+/** Until the API answers /health (any status: it answers once it listens). */
+async function listening(port: number): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const answered = await getText(`http://127.0.0.1:${port}/health`, {}).then(
+      () => true,
+      () => false,
+    );
+    if (answered) return;
+    if (Date.now() > deadline) throw new Error("the API did not listen within 60 s");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 let keyId: number | undefined;
 const cases = MONTH_ONLY ? [MONTH] : [MONTH, YEAR];
+const port = await freePort();
+// No per-key limit: the bench's one key makes every request.
+const api = wattline("api", ["api"], {
+  WATTLINE_API_PORT: String(port),
+  WATTLINE_API_RATE_LIMIT_PER_S: "0",
+  WATTLINE_METRICS_PORT: "0",
+  WATTLINE_LOG_LEVEL: "warn",
+});
 try {
   const key = await createApiKey(postgres, `bench-api-${run}-viewer`, "viewer");
   keyId = key.id;
-  const app = createApp({
-    kafka: createKafka(config),
-    questdb,
-    postgres,
-    mqttConnected: () => true,
-    logger: createLogger("api", "silent"),
-    rateLimit: { ratePerSecond: 0, burst: 1 },
-  });
-  server = await new Promise<Server>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: "127.0.0.1" }, () => resolve(s as Server));
-  });
-  const port = (server.address() as AddressInfo).port;
-  for (const c of cases) await bench(c, port, { Authorization: `Bearer ${key.key}` }, REQUESTS);
+  await listening(port);
+  if (api.pid === undefined) throw new Error("the API process did not start");
+  const headers = { Authorization: `Bearer ${key.key}` };
+  for (const c of cases) await bench(c, port, headers, processCpuMs(api.pid), REQUESTS);
 } finally {
-  await new Promise((resolve) => (server ? server.close(resolve) : resolve(undefined)));
+  await stop([api]);
+  agent.destroy();
   if (keyId !== undefined) await postgres.query("DELETE FROM api_keys WHERE id = $1", [keyId]);
   for (const c of cases) {
     await postgres.query("DELETE FROM devices WHERE device_id = ANY($1)", [c.devices]);

@@ -39,41 +39,58 @@ interface GroupRow {
   hours?: string | null;
 }
 
-type Sum = TotalsRow & { names: Set<string>; resets: number; hours: number };
+/** A bucket's rows added up as rollups.ts's TOTALS sums device rows; counts kept as numbers until the end. */
+interface Sum {
+  t: string;
+  energy_wh: number | null;
+  cost: number | null;
+  names: Set<string>;
+  counts: Record<(typeof COUNTS)[number], number>;
+  resets: number;
+  hours: number;
+}
 
 const COUNTS = ["low", "medium", "high", "devices"] as const;
 
-const empty = (t: string): Sum => ({
-  t,
-  energy_wh: null,
-  cost: null,
-  currencies: "0",
-  currency: null,
-  low: "0",
-  medium: "0",
-  high: "0",
-  devices: "0",
-  names: new Set(),
-  resets: 0,
-  hours: 0,
-});
-
-/** Adds up each bucket's rows as rollups.ts's TOTALS sums device rows; buckets in time order. */
-function sums(rows: readonly GroupRow[]): Sum[] {
+/** Each bucket's sum, in time order (QuestDB returns a scan's rows in it; sorted anyway, on numbers). */
+function sums(rows: readonly GroupRow[]): (TotalsRow & { resets: number; hours: number })[] {
   const byT = new Map<string, Sum>();
   for (const r of rows) {
-    const s = byT.get(r.t) ?? empty(r.t);
-    byT.set(r.t, s);
+    let s = byT.get(r.t);
+    if (s === undefined) {
+      s = {
+        t: r.t,
+        energy_wh: null,
+        cost: null,
+        names: new Set(),
+        counts: { low: 0, medium: 0, high: 0, devices: 0 },
+        resets: 0,
+        hours: 0,
+      };
+      byT.set(r.t, s);
+    }
     if (r.energy_wh !== null) s.energy_wh = (s.energy_wh ?? 0) + r.energy_wh;
     if (r.cost !== null) s.cost = (s.cost ?? 0) + r.cost;
     if (r.currency !== null) s.names.add(r.currency);
-    for (const c of COUNTS) s[c] = String(Number(s[c]) + Number(r[c]));
+    for (const c of COUNTS) s.counts[c] += Number(r[c]);
     s.resets += Number(r.resets ?? 0);
     s.hours += Number(r.hours ?? 0);
   }
   return [...byT.values()]
-    .map((s) => ({ ...s, currencies: String(s.names.size), currency: [...s.names].sort()[0] ?? null }))
-    .sort((a, b) => (BigInt(a.t) < BigInt(b.t) ? -1 : 1));
+    .sort((a, b) => Number(a.t) - Number(b.t))
+    .map((s) => ({
+      t: s.t,
+      energy_wh: s.energy_wh,
+      cost: s.cost,
+      currencies: String(s.names.size),
+      currency: [...s.names].sort()[0] ?? null,
+      low: String(s.counts.low),
+      medium: String(s.counts.medium),
+      high: String(s.counts.high),
+      devices: String(s.counts.devices),
+      resets: s.resets,
+      hours: s.hours,
+    }));
 }
 
 /** `column = $n`, the id (a number for systems and arrays) appended to `params`. */

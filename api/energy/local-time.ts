@@ -1,5 +1,6 @@
 // Instants shown on a site's clock, and the local dates a range of instants covers. Rollup rows are named by UTC
 // instants (hours) and local-date labels (days, written as midnight UTC); these helpers translate for clients.
+import { LRUCache } from "lru-cache";
 import { DateTime } from "luxon";
 
 export const DAY_MS = 86_400_000;
@@ -14,9 +15,21 @@ function firstDateStartingFrom(t: number, zone: string): string {
   return (start.toMillis() < t ? start.plus({ days: 1 }) : start).toISODate() as string;
 }
 
+// Zone arithmetic costs a few Intl calls (about 0.1 ms); dashboards ask for the same few ranges again and again.
+const firstDates = new LRUCache<string, string>({ max: 4096 });
+
+const cachedFirstDate = (t: number, zone: string): string => {
+  const key = `${t} ${zone}`;
+  const kept = firstDates.get(key);
+  if (kept !== undefined) return kept;
+  const date = firstDateStartingFrom(t, zone);
+  firstDates.set(key, date);
+  return date;
+};
+
 /** The local dates whose day starts in [from, to), as [first, end): end is the first date after them. */
 export function datesStartingIn(from: number, to: number, zone: string): { first: string; end: string } {
-  return { first: firstDateStartingFrom(from, zone), end: firstDateStartingFrom(to, zone) };
+  return { first: cachedFirstDate(from, zone), end: cachedFirstDate(to, zone) };
 }
 
 /** How rollup tables name a local date: its midnight UTC. */
