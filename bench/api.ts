@@ -272,16 +272,23 @@ async function bench(
   );
 }
 
-/** A GET over the agent's kept-alive connections: its status and body. */
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+
+/**
+ * A GET over the agent's kept-alive connections: its status and body. A kept connection that the server closed
+ * while idle fails its next request with ECONNRESET: that request is sent again once, on a new connection.
+ */
 const getText = (url: string, headers: Record<string, string>) =>
   new Promise<{ status: number; text: string }>((resolve, reject) => {
-    get(url, { agent, headers }, (res) => {
+    const req = get(url, { agent, headers }, (res) => {
       const chunks: Buffer[] = [];
       res.on("data", (chunk: Buffer) => chunks.push(chunk));
       res.on("end", () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString() }));
       res.on("error", reject);
-    }).on("error", reject);
+    });
+    req.on("error", (err: NodeJS.ErrnoException) =>
+      req.reusedSocket && err.code === "ECONNRESET" ? getText(url, headers).then(resolve, reject) : reject(err),
+    );
   });
 
 async function freePort(): Promise<number> {
