@@ -111,7 +111,12 @@ apikey
       .choices(["viewer", "operator", "admin"])
       .makeOptionMandatory(),
   )
-  .action(async (opts: { name: string; role: "viewer" | "operator" | "admin" }) =>
+  .option(
+    "--site <id>",
+    "limit the key to this site (repeatable); without it the key sees every site",
+    (id: string, ids: string[] = []) => [...ids, id],
+  )
+  .action(async (opts: { name: string; role: "viewer" | "operator" | "admin"; site?: string[] }) =>
     (await import("../api/auth/command.ts")).apikeyCreate(opts),
   );
 apikey

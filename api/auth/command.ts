@@ -18,17 +18,28 @@ async function withPool<T>(work: (pool: ReturnType<typeof postgresPool>) => Prom
   }
 }
 
-export async function apikeyCreate(opts: { name: string; role: Role }): Promise<void> {
-  const created = await withPool((pool) => createApiKey(pool, opts.name, opts.role));
+/** `site`: the sites the key is limited to (`--site`, repeatable); absent: an unscoped key. */
+export async function apikeyCreate(opts: { name: string; role: Role; site?: string[] }): Promise<void> {
+  const created = await withPool((pool) => createApiKey(pool, opts.name, opts.role, opts.site));
+  const scope = created.sites === null ? "all sites" : `sites ${created.sites.join(", ")}`;
   process.stderr.write(
-    `created API key ${created.id} "${created.name}" (${created.role}, prefix ${created.prefix}); ` +
+    `created API key ${created.id} "${created.name}" (${created.role}, ${scope}, prefix ${created.prefix}); ` +
       "store the key now, it is not shown again:\n",
   );
   process.stdout.write(`${created.key}\n`);
 }
 
 const line = (k: ApiKey) =>
-  [k.id, k.name, k.role, k.prefix, k.created_at, k.last_used_at ?? "-", k.revoked_at ?? "-"].join("\t");
+  [
+    k.id,
+    k.name,
+    k.role,
+    k.sites === null ? "*" : k.sites.join(",") || "-",
+    k.prefix,
+    k.created_at,
+    k.last_used_at ?? "-",
+    k.revoked_at ?? "-",
+  ].join("\t");
 
 export async function apikeyList(opts: { json?: boolean; active?: boolean }): Promise<void> {
   const keys = await withPool((pool) => listApiKeys(pool, { includeRevoked: !opts.active, limit: 100_000 }));
@@ -37,7 +48,7 @@ export async function apikeyList(opts: { json?: boolean; active?: boolean }): Pr
     return;
   }
   process.stdout.write(
-    ["id\tname\trole\tprefix\tcreated_at\tlast_used_at\trevoked_at", ...keys.map(line)].join("\n"),
+    ["id\tname\trole\tsites\tprefix\tcreated_at\tlast_used_at\trevoked_at", ...keys.map(line)].join("\n"),
   );
   process.stdout.write("\n");
 }

@@ -1,7 +1,9 @@
 // The devices whose rollups make a node's energy, from the registry: a device itself, a site's devices, a system's
 // devices and the devices measuring its equipment (as the system's /now view counts them), an inverter array's
 // inverters. Rows are labelled on the clock the device's rows were counted in: a device's own zone, else its site's.
+// A node outside the key's sites is a 404 like an unknown one (checkScope, after the cache: the group is shared).
 import type { z } from "zod";
+import { inScope, type SiteScope } from "../auth/scope.ts";
 import { type Db, row, rows } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { DbId } from "../openapi/route.ts";
@@ -34,6 +36,23 @@ export const SYSTEM_DEVICES_SQL = `SELECT device_id FROM devices WHERE system_id
 const ARRAY_DEVICES_SQL =
   "SELECT device_id FROM inverters WHERE inverter_array_id = $1 AND device_id IS NOT NULL";
 
+const NAMES: Record<Scope, string> = {
+  device: "device",
+  site: "site",
+  array: "inverter array",
+  system: "system",
+};
+
+/** The 404 of an unknown node, its id as the route's parameter names it. */
+const unknownNode = (scope: Scope, id: string) =>
+  notFound(NAMES[scope], scope === "array" || scope === "system" ? Number(id) : id);
+
+/** The group of a node the key may see; the 404 of an unknown node otherwise. */
+export function checkScope(scope: Scope, id: string, group: EnergyGroup, sites: SiteScope): EnergyGroup {
+  if (!inScope(sites, group.site_id)) throw unknownNode(scope, id);
+  return group;
+}
+
 const ids = async (db: Db, sql: string, id: unknown) =>
   (await rows<{ device_id: string }>(db, `SELECT device_id FROM (${sql}) d ORDER BY device_id`, [id])).map(
     (r) => r.device_id,
@@ -47,12 +66,12 @@ export async function resolveScope(db: Db, scope: Scope, id: string): Promise<En
         "SELECT site_id, timezone FROM devices WHERE device_id = $1",
         [id],
       );
-      if (device === undefined) throw notFound("device", id);
+      if (device === undefined) throw unknownNode(scope, id);
       return { ...device, devices: [id] };
     }
     case "site": {
       const site = await row<{ timezone: string }>(db, "SELECT timezone FROM sites WHERE id = $1", [id]);
-      if (site === undefined) throw notFound("site", id);
+      if (site === undefined) throw unknownNode(scope, id);
       const devices = await ids(db, "SELECT device_id FROM devices WHERE site_id = $1", id);
       return { site_id: id, timezone: site.timezone, devices };
     }
@@ -62,7 +81,7 @@ export async function resolveScope(db: Db, scope: Scope, id: string): Promise<En
         "SELECT y.site_id, s.timezone FROM systems y JOIN sites s ON s.id = y.site_id WHERE y.id = $1",
         [Number(id)],
       );
-      if (system === undefined) throw notFound("system", Number(id));
+      if (system === undefined) throw unknownNode(scope, id);
       return { ...system, devices: await ids(db, SYSTEM_DEVICES_SQL, Number(id)) };
     }
     case "array": {
@@ -72,7 +91,7 @@ export async function resolveScope(db: Db, scope: Scope, id: string): Promise<En
          JOIN sites s ON s.id = y.site_id WHERE a.id = $1`,
         [Number(id)],
       );
-      if (array === undefined) throw notFound("inverter array", Number(id));
+      if (array === undefined) throw unknownNode(scope, id);
       return { ...array, devices: await ids(db, ARRAY_DEVICES_SQL, Number(id)) };
     }
   }

@@ -2,6 +2,7 @@
 // timeline: each device's own local date (energy_daily.day, energy_hourly.local_date), summed by QuestDB.
 import type pg from "pg";
 import { z } from "zod";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { rows } from "../db.ts";
 import { localTime, nextDate } from "../energy/local-time.ts";
 import { dayTotals, deviceDays, hourTotals } from "../energy/rollups.ts";
@@ -64,12 +65,18 @@ interface Group {
   timezone: string;
 }
 
-async function groupDevices(db: pg.Pool, group: string, siteId: string | undefined): Promise<Group> {
+/** The group's devices of `siteId` (when given) among the key's sites. */
+async function groupDevices(
+  db: pg.Pool,
+  group: string,
+  siteId: string | undefined,
+  scope: SiteScope,
+): Promise<Group> {
   const found = await rows<{ device_id: string; timezone: string }>(
     db,
     `SELECT device_id, timezone FROM devices WHERE group_name = $1 AND ($2::text IS NULL OR site_id = $2)
-     ORDER BY device_id`,
-    [group, siteId ?? null],
+     AND ($3::text[] IS NULL OR site_id = ANY($3)) ORDER BY device_id`,
+    [group, siteId ?? null, scope ?? null],
   );
   if (found.length === 0) throw notFound("device group", group);
   const zones = new Set(found.map((d) => d.timezone));
@@ -101,8 +108,8 @@ export function analyticsRoutes(db: pg.Pool, questdb: pg.Pool) {
       role: "viewer",
       request: { query: Query },
       response: { status: 200, description: "The day's summary", schema: Summary },
-      handler: async ({ query }) => {
-        const g = await groupDevices(db, query.group, query.site_id);
+      handler: async ({ query }, c) => {
+        const g = await groupDevices(db, query.group, query.site_id, siteScope(c));
         const [[total], perDevice, timeline] = await Promise.all([
           dayTotals(questdb, g.devices, query.date, nextDate(query.date)),
           deviceDays(questdb, g.devices, query.date),
@@ -143,8 +150,8 @@ export function analyticsRoutes(db: pg.Pool, questdb: pg.Pool) {
         description: "The hours, oldest first",
         schema: z.object({ ...GroupOut, hours: z.array(Hour) }),
       },
-      handler: async ({ query }) => {
-        const g = await groupDevices(db, query.group, query.site_id);
+      handler: async ({ query }, c) => {
+        const g = await groupDevices(db, query.group, query.site_id, siteScope(c));
         return { ...head(query, g), hours: await hours(g, query.date) };
       },
     }),

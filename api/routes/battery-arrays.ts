@@ -2,10 +2,11 @@
 import type pg from "pg";
 import { z } from "zod";
 import { queryBatteryArraySoc } from "../../pipelines/registry/soc-query.ts";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { rows } from "../db.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { IdOut, Name, RegistryKey, Timestamp } from "../schemas.ts";
-import { crudRoutes, getter, type Resource } from "./crud.ts";
+import { crudRoutes, getter, type Resource, SYSTEM_SITE } from "./crud.ts";
 import {
   connectivityOf,
   NodeDevice,
@@ -46,6 +47,7 @@ export const batteryArrays: Resource = {
              WHERE a.battery_array_id = t.id ORDER BY a.inverter_array_id)) AS attached_to
            FROM battery_arrays t`,
   row: BatteryArray,
+  site: SYSTEM_SITE,
   filters: { system_id: { schema: DbId, column: "t.system_id" } },
   create: {
     body: z.strictObject({
@@ -91,9 +93,9 @@ const BatteryArrayNow = z.object({
   ),
 });
 
-async function batteryArrayNow(db: pg.Pool, id: number, opts: NowOptions) {
+async function batteryArrayNow(db: pg.Pool, id: number, opts: NowOptions, scope: SiteScope) {
   const now = new Date();
-  const batteryArray = await getter<z.input<typeof BatteryArray>>(db, batteryArrays)(id);
+  const batteryArray = await getter<z.input<typeof BatteryArray>>(db, batteryArrays)(id, scope);
   const [soc, packs] = await Promise.all([
     queryBatteryArraySoc(db, String(id), socOptions(opts, now)),
     rows<
@@ -135,7 +137,7 @@ export function batteryArrayRoutes(db: pg.Pool, opts: NowOptions) {
       role: "viewer",
       request: { params: z.strictObject({ battery_array_id: DbId }) },
       response: { status: 200, description: "The battery array's current state", schema: BatteryArrayNow },
-      handler: async ({ params }) => batteryArrayNow(db, params.battery_array_id, opts),
+      handler: async ({ params }, c) => batteryArrayNow(db, params.battery_array_id, opts, siteScope(c)),
     }),
   ];
 }

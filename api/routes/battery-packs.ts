@@ -1,10 +1,11 @@
 // Battery packs and their /now view (the pack's own SOC, its batteries and cells).
 import type pg from "pg";
 import { z } from "zod";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { rows } from "../db.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { ExternalId, IdOut, Name, RegistryKey, Text, Timestamp } from "../schemas.ts";
-import { crudRoutes, getter, type Resource } from "./crud.ts";
+import { crudRoutes, getter, type Resource, SYSTEM_SITE } from "./crud.ts";
 import { connectivityOf, meanOf, NodeDevice, type NowOptions, NowStamp, Soc } from "./now.ts";
 
 export const BatteryPack = z.object({
@@ -50,6 +51,7 @@ export const batteryPacks: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM battery_packs t",
   row: BatteryPack,
+  site: SYSTEM_SITE,
   filters: {
     system_id: { schema: DbId, column: "t.system_id" },
     battery_array_id: { schema: DbId, column: "t.battery_array_id" },
@@ -92,9 +94,9 @@ const BatteryPackNow = z.object({
   ),
 });
 
-async function batteryPackNow(db: pg.Pool, id: number, opts: NowOptions) {
+async function batteryPackNow(db: pg.Pool, id: number, opts: NowOptions, scope: SiteScope) {
   const now = new Date();
-  const pack = await getter<z.input<typeof BatteryPack>>(db, batteryPacks)(id);
+  const pack = await getter<z.input<typeof BatteryPack>>(db, batteryPacks)(id, scope);
   const [batteries, device] = await Promise.all([
     rows<{ id: number; key: string; model: string | null; capacity_kwh: number | null; cells: number }>(
       db,
@@ -126,7 +128,7 @@ export function batteryPackRoutes(db: pg.Pool, opts: NowOptions) {
       role: "viewer",
       request: { params: z.strictObject({ battery_pack_id: DbId }) },
       response: { status: 200, description: "The pack's current state", schema: BatteryPackNow },
-      handler: async ({ params }) => batteryPackNow(db, params.battery_pack_id, opts),
+      handler: async ({ params }, c) => batteryPackNow(db, params.battery_pack_id, opts, siteScope(c)),
     }),
   ];
 }

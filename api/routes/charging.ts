@@ -41,6 +41,8 @@ export const chargingStations: Resource = {
                        FROM charging_points p WHERE p.station_id = t.id), '[]') AS points
            FROM charging_stations t`,
   row: ChargingStation,
+  // A station of no site is seen by unscoped keys only.
+  site: "t.site_id",
   filters: { site_id: { schema: RegistryKey, column: "t.site_id" } },
 };
 
@@ -57,6 +59,7 @@ export const chargingPoints: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM charging_points t",
   row: ChargingPoint,
+  site: "(SELECT s.site_id FROM charging_stations s WHERE s.id = t.station_id)",
   filters: { station_id: { schema: DbId, column: "t.station_id" } },
 };
 

@@ -71,6 +71,7 @@ export const communicationModules: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM communication_modules t",
   row: CommunicationModule,
+  site: "t.site_id",
   filters: {
     site_id: { schema: RegistryKey, column: "t.site_id" },
     status: { schema: z.enum(STATUSES), column: "t.status" },

@@ -39,6 +39,10 @@ export const costVersions: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM cost_versions t",
   row: CostVersion,
+  // Global versions price every site: all keys read them, only unscoped keys create them.
+  site: `CASE t.scope WHEN 'site' THEN t.scope_id
+           WHEN 'device' THEN (SELECT d.site_id FROM devices d WHERE d.device_id = t.scope_id) END`,
+  shared: "t.scope = 'global'",
   filters: {
     scope: { schema: z.enum(SCOPES), column: "t.scope" },
     scope_id: { schema: ExternalId, column: "t.scope_id" },

@@ -1,16 +1,29 @@
 // List, get, create, update and delete routes of one registry table, made from a description of the table. SQL
 // identifiers come from the description (code), values from validated input as parameters: nothing a client sends
-// is ever spliced into SQL text.
+// is ever spliced into SQL text. A key scoped to sites (auth/scope.ts) reads and writes only rows of its sites: lists
+// are filtered in SQL, a row outside the scope is a 404, and a write that would leave a row outside it (a body naming
+// another site's system, say) is a 404 as if that record did not exist, rolled back.
 import type pg from "pg";
 import { z } from "zod";
 import { inTransaction } from "../../pipelines/registry/transaction.ts";
 import type { Role } from "../auth/roles.ts";
+import {
+  inScope,
+  outOfScopeReference,
+  refuseScoped,
+  type SiteScope,
+  scopeCondition,
+  siteScope,
+} from "../auth/scope.ts";
 import { type Db, ident, row, rows, setClause } from "../db.ts";
-import { notFound } from "../errors.ts";
+import { ApiError, fromPostgres, notFound } from "../errors.ts";
 import { type AnyRoute, defineRoute } from "../openapi/route.ts";
 import { Deleted, decodeCursor, PageQuery, page, toPage } from "../schemas.ts";
 
 type Values = Record<string, unknown>;
+
+/** Resource.site of a table with a system_id: the system's site. */
+export const SYSTEM_SITE = "(SELECT y.site_id FROM systems y WHERE y.id = t.system_id)";
 
 export interface Resource {
   /** Singular, in messages: "system". */
@@ -40,18 +53,61 @@ export interface Resource {
   delete?: boolean;
   /** Role needed to write; reads need viewer. */
   writeRole?: Role;
+  /** SQL (over alias t) of the site a row belongs to, NULL for none: a scoped key sees a row only of its sites. */
+  site: string;
+  /** SQL condition (over t) of rows that every key may read though they belong to no site (global cost versions). */
+  shared?: string;
+  /** Only unscoped keys create these (a new site is outside every scope): 403 for a scoped key. */
+  createUnscoped?: boolean;
 }
 
 const pick = (body: Values, columns: readonly string[]): Values =>
   Object.fromEntries(columns.filter((c) => body[c] !== undefined).map((c) => [c, body[c]]));
 
-/** One record by key in the resource's response shape, or a 404. */
+/** The condition a key's scope puts on the rows it reads (shared rows included); undefined when unscoped. */
+function readable(r: Resource, scope: SiteScope, values: unknown[]): string | undefined {
+  const own = scopeCondition(r.site, scope, values);
+  return own !== undefined && r.shared !== undefined ? `(${r.shared} OR ${own})` : own;
+}
+
+/** One record by key in the resource's response shape, or a 404 (also when it is outside `scope`). */
 export function getter<T extends pg.QueryResultRow = Values>(db: Db, r: Resource) {
-  return async (key: string | number): Promise<T> => {
-    const found = await row<T>(db, `${r.select} WHERE t.${ident(r.key)} = $1`, [key]);
+  return async (key: string | number, scope?: SiteScope): Promise<T> => {
+    const values: unknown[] = [key];
+    const visible = readable(r, scope, values);
+    const found = await row<T>(
+      db,
+      `${r.select} WHERE t.${ident(r.key)} = $1${visible ? ` AND ${visible}` : ""}`,
+      values,
+    );
     if (found === undefined) throw notFound(r.name, key);
     return found;
   };
+}
+
+/** The site of one row as it is now (in the caller's transaction); undefined when there is no such row. */
+async function siteOf(client: Db, r: Resource, key: string | number, lock = false) {
+  return row<{ site: string | null }>(
+    client,
+    `SELECT ${r.site} AS site FROM ${ident(r.table)} t WHERE t.${ident(r.key)} = $1${lock ? " FOR UPDATE" : ""}`,
+    [key],
+  );
+}
+
+/** After a scoped key's write: the row must be of its sites, else the write names what the key cannot see. */
+async function checkWritten(client: Db, r: Resource, key: string | number, scope: SiteScope) {
+  if (scope === undefined) return;
+  const written = await siteOf(client, r, key);
+  if (written?.site === null)
+    throw new ApiError(403, "forbidden", `a key scoped to sites cannot write a ${r.name} of no site`, {
+      scoped: true,
+    });
+  if (!inScope(scope, written?.site)) throw outOfScopeReference();
+}
+
+/** A scoped key naming a record that does not exist gets the 404 it gets for one outside its scope. */
+function asScoped(err: unknown, scope: SiteScope): unknown {
+  return scope !== undefined && fromPostgres(err)?.code === "invalid_reference" ? outOfScopeReference() : err;
 }
 
 export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
@@ -79,10 +135,11 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
         description: `A page of ${r.plural.toLowerCase()}, by ${r.key}`,
         schema: page(r.row),
       },
-      handler: async ({ query }) => {
+      handler: async ({ query }, c) => {
         const q = query as Values & { limit: number; cursor?: string };
-        const where: string[] = [];
         const values: unknown[] = [];
+        const visible = readable(r, siteScope(c), values);
+        const where: string[] = visible ? [visible] : [];
         for (const [name, f] of Object.entries(filters)) {
           if (q[name] === undefined) continue;
           values.push(q[name]);
@@ -112,7 +169,7 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
       role: "viewer",
       request: { params: Params },
       response: { status: 200, description: `The ${r.name}`, schema: r.row },
-      handler: async ({ params }) => getOne(keyOf(params)),
+      handler: async ({ params }, c) => getOne(keyOf(params), siteScope(c)),
     }),
   ];
   const { create, update } = r;
@@ -128,7 +185,9 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
         conflicts: true,
         request: { body: create.body },
         response: { status: 201, description: `The ${r.name} as stored`, schema: r.row },
-        handler: async ({ body }) => {
+        handler: async ({ body }, c) => {
+          if (r.createUnscoped) refuseScoped(c, `create a ${r.name}`);
+          const scope = siteScope(c);
           const key = await inTransaction(db, async (client) => {
             const values = pick(body as Values, create.columns);
             const columns = Object.keys(values);
@@ -140,7 +199,10 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
             );
             if (inserted === undefined) throw new Error(`insert into ${r.table} returned no row`);
             await r.afterWrite?.(client, inserted.key, body as Values);
+            await checkWritten(client, r, inserted.key, scope);
             return inserted.key;
+          }).catch((err) => {
+            throw asScoped(err, scope);
           });
           return getOne(key);
         },
@@ -159,9 +221,12 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
         conflicts: true,
         request: { params: Params, body: update.body },
         response: { status: 200, description: `The ${r.name} as stored`, schema: r.row },
-        handler: async ({ params, body }) => {
+        handler: async ({ params, body }, c) => {
           const key = keyOf(params);
+          const scope = siteScope(c);
           await inTransaction(db, async (client) => {
+            if (scope !== undefined && !inScope(scope, (await siteOf(client, r, key, true))?.site))
+              throw notFound(r.name, key);
             const set = setClause(pick(body as Values, update.columns), 2);
             const found = await row(
               client,
@@ -172,6 +237,9 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
             );
             if (found === undefined) throw notFound(r.name, key);
             await r.afterWrite?.(client, key, body as Values);
+            await checkWritten(client, r, key, scope);
+          }).catch((err) => {
+            throw asScoped(err, scope);
           });
           return getOne(key);
         },
@@ -190,12 +258,15 @@ export function crudRoutes(db: pg.Pool, r: Resource): AnyRoute[] {
         conflicts: true,
         request: { params: Params },
         response: { status: 200, description: "The key of the deleted record", schema: Deleted },
-        handler: async ({ params }) => {
+        handler: async ({ params }, c) => {
           const key = keyOf(params);
+          const values: unknown[] = [key];
+          const own = scopeCondition(r.site, siteScope(c), values);
           const gone = await row<{ key: string | number }>(
             db,
-            `DELETE FROM ${ident(r.table)} WHERE ${ident(r.key)} = $1 RETURNING ${ident(r.key)} AS key`,
-            [key],
+            `DELETE FROM ${ident(r.table)} t WHERE t.${ident(r.key)} = $1${own ? ` AND ${own}` : ""}
+             RETURNING t.${ident(r.key)} AS key`,
+            values,
           );
           if (gone === undefined) throw notFound(r.name, key);
           return { deleted: gone.key };

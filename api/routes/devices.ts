@@ -64,6 +64,7 @@ export const devices: Resource = {
   select: `SELECT t.*, ${CONNECTIVITY_SQL} AS connectivity
            FROM devices t LEFT JOIN device_status s ON s.device_id = t.device_id`,
   row: Device,
+  site: "t.site_id",
   filters: {
     site_id: { schema: RegistryKey, column: "t.site_id" },
     system_id: { schema: DbId, column: "t.system_id" },

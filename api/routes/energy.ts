@@ -2,12 +2,14 @@
 // rows, a group's stored group rows (energy/group-rollups.ts, equal to the sum of its devices' rows), never
 // recomputed from readings. Hours start in [from, to); days are the
 // local dates whose day starts in [from, to), on the clock the rows were counted in (see energy/scope.ts).
+import type { Context } from "hono";
 import type pg from "pg";
 import { z } from "zod";
+import { siteScope } from "../auth/scope.ts";
 import { groupDayTotals, groupHourTotals } from "../energy/group-rollups.ts";
 import { DAY_MS, datesStartingIn, localTime } from "../energy/local-time.ts";
 import { dayTotals, type HourFilter, hourTotals } from "../energy/rollups.ts";
-import { type EnergyGroup, SCOPE_IDS, SCOPES, type Scope } from "../energy/scope.ts";
+import { checkScope, type EnergyGroup, SCOPE_IDS, SCOPES, type Scope } from "../energy/scope.ts";
 import { cachedScopeResolver } from "../energy/scope-cache.ts";
 import { defineRoute } from "../openapi/route.ts";
 import { Timestamp } from "../schemas.ts";
@@ -108,6 +110,9 @@ const daysOf = (
 /** `groupCacheTtlMs`: how long a node's device ids are reused (energy/scope-cache.ts); 0 reads them every request. */
 export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: number) {
   const resolveScope = cachedScopeResolver(db, groupCacheTtlMs);
+  /** The node's group, when the key may see it (a 404 otherwise, as for an unknown node). */
+  const groupOf = async (q: { scope: Scope; id: string }, c: Context) =>
+    checkScope(q.scope, q.id, await resolveScope(q.scope, q.id), siteScope(c));
   return [
     defineRoute({
       method: "get",
@@ -123,8 +128,8 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
         description: "The hours, oldest first",
         schema: z.object({ ...Envelope, rows: z.array(Hour) }),
       },
-      handler: async ({ query }) => {
-        const group = await resolveScope(query.scope, query.id);
+      handler: async ({ query }, c) => {
+        const group = await groupOf(query, c);
         const hours = await hoursOf(questdb, query.scope, query.id, group, {
           from: Date.parse(query.from),
           to: Date.parse(query.to),
@@ -159,8 +164,8 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
         description: "The days, oldest first",
         schema: z.object({ ...Envelope, rows: z.array(Day) }),
       },
-      handler: async ({ query }) => {
-        const group = await resolveScope(query.scope, query.id);
+      handler: async ({ query }, c) => {
+        const group = await groupOf(query, c);
         const { first, end } = datesStartingIn(Date.parse(query.from), Date.parse(query.to), group.timezone);
         return {
           scope: query.scope,

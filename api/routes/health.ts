@@ -5,6 +5,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { TOPICS } from "../../ground/topics.ts";
+import { refuseScoped } from "../auth/scope.ts";
 import { consumerLag } from "../consumer-lag.ts";
 import { rows } from "../db.ts";
 import type { ApiDependencies } from "../deps.ts";
@@ -186,7 +187,11 @@ export function healthRoutes(deps: ApiDependencies) {
         description: "The report (status degraded when a dependency is down)",
         schema: HealthReport,
       },
-      handler: async () => healthReport(deps, monitor()),
+      // Fleet-wide counts and every job's latest run: not for a key scoped to sites.
+      handler: async (_input, c) => {
+        refuseScoped(c, "read the fleet's health report");
+        return healthReport(deps, monitor());
+      },
     }),
   ];
 }

@@ -1,12 +1,13 @@
 // The one-shot HopeCloud module sync over HTTP (seed 000's resync): every site with a plant, or the sites named,
 // synced one at a time, a failing site reported and skipped. Answers with the sync's report when it is done; the
-// sync records itself in job_runs.
+// sync records itself in job_runs. A key scoped to sites syncs its own sites (all of them when it names none).
 import type pg from "pg";
 import { z } from "zod";
 import type { HopeCloudClient } from "../../connectors/hopecloud/client/client.ts";
 import { syncCommunicationModules } from "../../connectors/hopecloud/sync/one-shot.ts";
 import { ConfigError } from "../../ground/config.ts";
-import { ApiError } from "../errors.ts";
+import { outsideScope, siteScope } from "../auth/scope.ts";
+import { ApiError, notFound } from "../errors.ts";
 import { defineRoute } from "../openapi/route.ts";
 import { RegistryKey, Timestamp } from "../schemas.ts";
 
@@ -59,12 +60,10 @@ const SyncReport = z.object({
 
 const Body = z
   .strictObject({
-    site_ids: z
-      .array(RegistryKey)
-      .min(1)
-      .max(1000)
-      .optional()
-      .meta({ description: "only these sites; every site with a hopecloud_plant_id when absent" }),
+    site_ids: z.array(RegistryKey).min(1).max(1000).optional().meta({
+      description:
+        "only these sites; absent: every site with a hopecloud_plant_id (for a key scoped to sites: its sites)",
+    }),
   })
   .optional();
 
@@ -82,7 +81,11 @@ export function hopecloudRoutes(db: pg.Pool, client: () => HopeCloudClient) {
       role: "operator",
       request: { body: Body },
       response: { status: 200, description: "The sync report (also kept in job_runs)", schema: SyncReport },
-      handler: async ({ body }) => {
+      handler: async ({ body }, c) => {
+        const scope = siteScope(c);
+        const named = body?.site_ids && [...new Set(body.site_ids)];
+        const outside = outsideScope(scope, named ?? []);
+        if (outside[0] !== undefined) throw notFound("site", outside[0]);
         let cloud: HopeCloudClient;
         try {
           cloud = client();
@@ -90,8 +93,8 @@ export function hopecloudRoutes(db: pg.Pool, client: () => HopeCloudClient) {
           if (!(e instanceof ConfigError)) throw e;
           throw new ApiError(503, "hopecloud_unavailable", e.message);
         }
-        const siteIds = body?.site_ids ? { siteIds: [...new Set(body.site_ids)] } : {};
-        return syncCommunicationModules(db, cloud, siteIds);
+        const siteIds = named ?? scope;
+        return syncCommunicationModules(db, cloud, siteIds === undefined ? {} : { siteIds });
       },
     }),
   ];

@@ -1,10 +1,11 @@
 // Inverter arrays (a group of inverters of one system) and their /now view.
 import type pg from "pg";
 import { z } from "zod";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { rows } from "../db.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { IdOut, Name, RegistryKey, Timestamp } from "../schemas.ts";
-import { crudRoutes, getter, type Resource } from "./crud.ts";
+import { crudRoutes, getter, type Resource, SYSTEM_SITE } from "./crud.ts";
 import {
   batteryArraysOf,
   connectivityOf,
@@ -40,6 +41,7 @@ export const inverterArrays: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM inverter_arrays t",
   row: InverterArray,
+  site: SYSTEM_SITE,
   filters: { system_id: { schema: DbId, column: "t.system_id" } },
   create: {
     body: z.strictObject({
@@ -76,9 +78,9 @@ const InverterArrayNow = z.object({
   meters: z.array(z.object({ id: IdOut, key: z.string(), role: z.string(), device: NodeDevice })),
 });
 
-async function inverterArrayNow(db: pg.Pool, id: number, opts: NowOptions) {
+async function inverterArrayNow(db: pg.Pool, id: number, opts: NowOptions, scope: SiteScope) {
   const now = new Date();
-  const array = await getter<z.input<typeof InverterArray>>(db, inverterArrays)(id);
+  const array = await getter<z.input<typeof InverterArray>>(db, inverterArrays)(id, scope);
   type Node = { id: number; key: string; name: string | null; device_id: string | null };
   const [inverters, packs, meters] = await Promise.all([
     rows<Node & SocRow>(
@@ -128,7 +130,7 @@ export function inverterArrayRoutes(db: pg.Pool, opts: NowOptions) {
       role: "viewer",
       request: { params: z.strictObject({ inverter_array_id: DbId }) },
       response: { status: 200, description: "The array's current state", schema: InverterArrayNow },
-      handler: async ({ params }) => inverterArrayNow(db, params.inverter_array_id, opts),
+      handler: async ({ params }, c) => inverterArrayNow(db, params.inverter_array_id, opts, siteScope(c)),
     }),
   ];
 }

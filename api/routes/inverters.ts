@@ -1,9 +1,10 @@
 // Inverters and their /now view.
 import type pg from "pg";
 import { z } from "zod";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { ExternalId, IdOut, Name, RegistryKey, Text, Timestamp } from "../schemas.ts";
-import { crudRoutes, getter, type Resource } from "./crud.ts";
+import { crudRoutes, getter, type Resource, SYSTEM_SITE } from "./crud.ts";
 import { connectivityOf, meanOf, NodeDevice, type NowOptions, NowStamp, Soc } from "./now.ts";
 
 export const Inverter = z.object({
@@ -52,6 +53,7 @@ export const inverters: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM inverters t",
   row: Inverter,
+  site: SYSTEM_SITE,
   filters: {
     system_id: { schema: DbId, column: "t.system_id" },
     inverter_array_id: { schema: DbId, column: "t.inverter_array_id" },
@@ -84,9 +86,9 @@ const InverterNow = z.object({
   device: NodeDevice,
 });
 
-async function inverterNow(db: pg.Pool, id: number, opts: NowOptions) {
+async function inverterNow(db: pg.Pool, id: number, opts: NowOptions, scope: SiteScope) {
   const now = new Date();
-  const inverter = await getter<z.input<typeof Inverter>>(db, inverters)(id);
+  const inverter = await getter<z.input<typeof Inverter>>(db, inverters)(id, scope);
   const device = await connectivityOf(db, [inverter.device_id]);
   return {
     inverter,
@@ -108,7 +110,7 @@ export function inverterRoutes(db: pg.Pool, opts: NowOptions) {
       role: "viewer",
       request: { params: z.strictObject({ inverter_id: DbId }) },
       response: { status: 200, description: "The inverter's current state", schema: InverterNow },
-      handler: async ({ params }) => inverterNow(db, params.inverter_id, opts),
+      handler: async ({ params }, c) => inverterNow(db, params.inverter_id, opts, siteScope(c)),
     }),
   ];
 }

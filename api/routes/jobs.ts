@@ -1,5 +1,8 @@
 // Recalculation (a replay of the ledger over a range, seed 004's "recalculate") as a background job, and the status
-// of any job run. The replay itself is pipelines/ledger/replay.ts, the same code as `wattline replay`.
+// of any job run. The replay itself is pipelines/ledger/replay.ts, the same code as `wattline replay`. A key scoped to
+// sites recalculates only devices of its sites, named, and sees only such recalculations: other jobs (reconciliation,
+// imports, syncs) span sites.
+import type { Context } from "hono";
 import type pg from "pg";
 import { z } from "zod";
 import type { Config } from "../../ground/config.ts";
@@ -9,8 +12,9 @@ import {
   type ReplayProgress,
   replayRange,
 } from "../../pipelines/ledger/replay.ts";
+import { refuseScoped, siteScope } from "../auth/scope.ts";
 import { type BackgroundJobs, JOB_COLUMNS, type JobRun } from "../background.ts";
-import { row } from "../db.ts";
+import { row, rows } from "../db.ts";
 import { DAY_MS } from "../energy/local-time.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
@@ -55,6 +59,26 @@ const Job = z.object({
   }),
 });
 
+/** A ledger.replay job of named devices, all of the sites $2 (alias j): what a scoped key may see. */
+const SCOPED_JOB_SQL = `j.job = '${REPLAY_JOB}' AND jsonb_typeof(j.summary->'devices') = 'array'
+  AND NOT EXISTS (SELECT 1 FROM jsonb_array_elements_text(j.summary->'devices') AS x(id)
+                  WHERE NOT EXISTS (SELECT 1 FROM devices d WHERE d.device_id = x.id AND d.site_id = ANY($2::text[])))`;
+
+/** A scoped key names the devices to recalculate (403 otherwise), each of its sites (404 otherwise, as if unknown). */
+async function checkDevices(db: pg.Pool, c: Context, devices: readonly string[] | undefined): Promise<void> {
+  const scope = siteScope(c);
+  if (scope === undefined) return;
+  if (devices === undefined) refuseScoped(c, "recalculate every device");
+  const found = await rows<{ device_id: string }>(
+    db,
+    "SELECT device_id FROM devices WHERE device_id = ANY($1::text[]) AND site_id = ANY($2::text[])",
+    [devices, scope],
+  );
+  const seen = new Set(found.map((d) => d.device_id));
+  const missing = devices?.find((d) => !seen.has(d));
+  if (missing !== undefined) throw notFound("device", missing);
+}
+
 /** Replay progress summed over partitions: records read of those to read, in pass 1 or 2. */
 const progressOf = (p: ReplayProgress) => ({
   pass: p.pass,
@@ -78,6 +102,7 @@ export function jobRoutes(db: pg.Pool, jobs: BackgroundJobs, config: () => Confi
       conflicts: true,
       handler: async ({ body }, c) => {
         const devices = body.devices ? { devices: [...new Set(body.devices)] } : {};
+        await checkDevices(db, c, devices.devices);
         try {
           checkReplayOptions({ from: body.from, to: body.to, ...devices });
         } catch (e) {
@@ -121,8 +146,13 @@ export function jobRoutes(db: pg.Pool, jobs: BackgroundJobs, config: () => Confi
       role: "viewer",
       request: { params: z.strictObject({ id: DbId }) },
       response: { status: 200, description: "The job run", schema: Job },
-      handler: async ({ params }) => {
-        const found = await row<JobRun>(db, `SELECT ${JOB_COLUMNS} FROM job_runs WHERE id = $1`, [params.id]);
+      handler: async ({ params }, c) => {
+        const scope = siteScope(c);
+        const found = await row<JobRun>(
+          db,
+          `SELECT ${JOB_COLUMNS} FROM job_runs j WHERE id = $1 AND ($2::text[] IS NULL OR (${SCOPED_JOB_SQL}))`,
+          [params.id, scope ?? null],
+        );
         if (found === undefined) throw notFound("job", params.id);
         return found;
       },

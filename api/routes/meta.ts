@@ -2,6 +2,7 @@
 // name routes and volumes, which is more than a viewer needs; a local Prometheus may scrape the loopback metrics
 // port without a key instead).
 import { registry } from "../../ground/metrics.ts";
+import { refuseScoped } from "../auth/scope.ts";
 import { docsPage } from "../openapi/docs-page.ts";
 import { openApiDocument } from "../openapi/document.ts";
 import { type AnyRoute, defineRoute } from "../openapi/route.ts";
@@ -45,8 +46,10 @@ export function metaRoutes(all: () => readonly AnyRoute[], version: string): Any
       tag: "meta",
       role: "admin",
       response: { status: 200, description: "Prometheus text exposition format", contentType: "text/plain" },
-      handler: async (_input, c) =>
-        c.body(await registry.metrics(), 200, { "Content-Type": registry.contentType }),
+      handler: async (_input, c) => {
+        refuseScoped(c, "read the process's metrics");
+        return c.body(await registry.metrics(), 200, { "Content-Type": registry.contentType });
+      },
     }),
   ];
 }

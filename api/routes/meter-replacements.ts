@@ -4,6 +4,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { tsOutOfRange } from "../../pipelines/core/ts-range.ts";
+import { type SiteScope, scopeCondition, siteScope } from "../auth/scope.ts";
 import { type Db, row, rows } from "../db.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { defineRoute } from "../openapi/route.ts";
@@ -39,8 +40,11 @@ type Row = z.input<typeof MeterReplacement>;
 const Params = z.strictObject({ device_id: ExternalId });
 const COLUMNS = "id, device_id, ts, old_final_wh_total, new_initial_wh_total, note, recorded_by, created_at";
 
-async function requireDevice(db: Db, device: string): Promise<void> {
-  if (!(await row(db, "SELECT 1 FROM devices WHERE device_id = $1", [device])))
+/** The device must exist and be of the key's sites: a 404 otherwise. */
+async function requireDevice(db: Db, device: string, scope: SiteScope): Promise<void> {
+  const values: unknown[] = [device];
+  const own = scopeCondition("site_id", scope, values);
+  if (!(await row(db, `SELECT 1 FROM devices WHERE device_id = $1${own ? ` AND ${own}` : ""}`, values)))
     throw notFound("device", device);
 }
 
@@ -82,7 +86,7 @@ export function meterReplacementRoutes(
         const client = await db.connect();
         try {
           await client.query("BEGIN");
-          await requireDevice(client, params.device_id);
+          await requireDevice(client, params.device_id, siteScope(c));
           const recorded = (await row<Row>(
             client,
             `INSERT INTO meter_replacements (device_id, ts, old_final_wh_total, new_initial_wh_total, note, recorded_by)
@@ -118,8 +122,8 @@ export function meterReplacementRoutes(
       role: "viewer",
       request: { params: Params },
       response: { status: 200, description: "The replacements", schema: z.array(MeterReplacement) },
-      handler: async ({ params }) => {
-        await requireDevice(db, params.device_id);
+      handler: async ({ params }, c) => {
+        await requireDevice(db, params.device_id, siteScope(c));
         return rows<Row>(
           db,
           `SELECT ${COLUMNS} FROM meter_replacements WHERE device_id = $1 ORDER BY ts, id`,

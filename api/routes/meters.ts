@@ -1,9 +1,10 @@
 // Meters (of a whole system, or of one inverter array) and their /now view.
 import type pg from "pg";
 import { z } from "zod";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { ExternalId, IdOut, Name, RegistryKey, Text, Timestamp } from "../schemas.ts";
-import { crudRoutes, getter, type Resource } from "./crud.ts";
+import { crudRoutes, getter, type Resource, SYSTEM_SITE } from "./crud.ts";
 import { connectivityOf, NodeDevice, NowStamp } from "./now.ts";
 
 export const METER_ROLES = ["grid", "load", "pv", "battery", "ev", "generator", "other"] as const;
@@ -49,6 +50,7 @@ export const meters: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM meters t",
   row: Meter,
+  site: SYSTEM_SITE,
   filters: {
     system_id: { schema: DbId, column: "t.system_id" },
     inverter_array_id: { schema: DbId, column: "t.inverter_array_id" },
@@ -80,8 +82,8 @@ const MeterNow = z.object({
   device: NodeDevice,
 });
 
-async function meterNow(db: pg.Pool, id: number) {
-  const meter = await getter<z.input<typeof Meter>>(db, meters)(id);
+async function meterNow(db: pg.Pool, id: number, scope: SiteScope) {
+  const meter = await getter<z.input<typeof Meter>>(db, meters)(id, scope);
   const device = await connectivityOf(db, [meter.device_id]);
   return { meter, timestamp: new Date().toISOString(), device: device(meter.device_id) };
 }
@@ -98,7 +100,7 @@ export function meterRoutes(db: pg.Pool) {
       role: "viewer",
       request: { params: z.strictObject({ meter_id: DbId }) },
       response: { status: 200, description: "The meter's current state", schema: MeterNow },
-      handler: async ({ params }) => meterNow(db, params.meter_id),
+      handler: async ({ params }, c) => meterNow(db, params.meter_id, siteScope(c)),
     }),
   ];
 }

@@ -1,6 +1,7 @@
 // Review tickets: what jobs and processors found for people to look at, and their resolution.
 import type pg from "pg";
 import { z } from "zod";
+import { siteScope } from "../auth/scope.ts";
 import { row } from "../db.ts";
 import { notFound } from "../errors.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
@@ -31,6 +32,8 @@ export const reviewTickets: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM review_tickets t",
   row: ReviewTicket,
+  // A device's ticket is of the device's site; a group's (reconciliation's group_mismatch) names its site in details.
+  site: "coalesce((SELECT d.site_id FROM devices d WHERE d.device_id = t.device_id), t.details->>'site_id')",
   filters: {
     status: { schema: z.enum(["open", "resolved"]), column: "t.status" },
     kind: {
@@ -61,6 +64,9 @@ export function reviewTicketRoutes(db: pg.Pool) {
       },
       response: { status: 200, description: "The ticket as stored", schema: ReviewTicket },
       handler: async ({ params, body }, c) => {
+        const ticket = getter<z.input<typeof ReviewTicket>>(db, reviewTickets);
+        // A ticket outside the key's sites is a 404 before anything is written.
+        await ticket(params.ticket_id, siteScope(c));
         const resolution = { by: c.get("apiKey").name, note: body?.note ?? null };
         const updated = await row(
           db,
@@ -74,7 +80,7 @@ export function reviewTicketRoutes(db: pg.Pool) {
           const exists = await row(db, "SELECT 1 FROM review_tickets WHERE id = $1", [params.ticket_id]);
           if (exists === undefined) throw notFound("review ticket", params.ticket_id);
         }
-        return getter<z.input<typeof ReviewTicket>>(db, reviewTickets)(params.ticket_id);
+        return ticket(params.ticket_id);
       },
     }),
   ];

@@ -3,8 +3,14 @@
 import { z } from "zod";
 import { RoleSchema } from "../auth/roles.ts";
 import { defineRoute } from "../openapi/route.ts";
+import { KeySites } from "./api-keys.ts";
 
-const Session = z.object({ name: z.string(), role: RoleSchema, prefix: z.string() });
+const Session = z.object({
+  name: z.string(),
+  role: RoleSchema,
+  prefix: z.string(),
+  sites: KeySites,
+});
 
 export function sessionRoutes() {
   return [
@@ -12,13 +18,13 @@ export function sessionRoutes() {
       method: "get",
       path: "/api/v1/session",
       operationId: "getSession",
-      summary: "The key presented: its name, role and public prefix",
+      summary: "The key presented: its name, role, public prefix and sites",
       tag: "api-keys",
       role: "viewer",
-      response: { status: 200, description: "The key's name, role and prefix", schema: Session },
+      response: { status: 200, description: "The key's name, role, prefix and sites", schema: Session },
       handler: async (_input, c) => {
-        const { name, role, prefix } = c.get("apiKey");
-        return { name, role, prefix };
+        const { name, role, prefix, sites } = c.get("apiKey");
+        return { name, role, prefix, sites };
       },
     }),
   ];

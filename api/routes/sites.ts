@@ -40,6 +40,8 @@ export const sites: Resource = {
   keyKind: "string",
   select: "SELECT t.* FROM sites t",
   row: Site,
+  site: "t.id",
+  createUnscoped: true,
   create: {
     body: z.strictObject({
       id: RegistryKey,

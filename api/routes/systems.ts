@@ -2,6 +2,7 @@
 import type pg from "pg";
 import { z } from "zod";
 import { querySystemSoc } from "../../pipelines/registry/soc-query.ts";
+import { type SiteScope, siteScope } from "../auth/scope.ts";
 import { rows } from "../db.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { IdOut, Name, RegistryKey, Text, Timestamp } from "../schemas.ts";
@@ -45,6 +46,7 @@ export const systems: Resource = {
   keyKind: "number",
   select: "SELECT t.* FROM systems t",
   row: System,
+  site: "t.site_id",
   filters: { site_id: { schema: RegistryKey, column: "t.site_id" } },
   create: {
     body: z.strictObject({
@@ -82,9 +84,9 @@ const SystemNow = z.object({
   ),
 });
 
-async function systemNow(db: pg.Pool, id: number, opts: NowOptions) {
+async function systemNow(db: pg.Pool, id: number, opts: NowOptions, scope: SiteScope) {
   const now = new Date();
-  const system = await getter<z.input<typeof System>>(db, systems)(id);
+  const system = await getter<z.input<typeof System>>(db, systems)(id, scope);
   const [soc, arrays, packs, meters, deviceIds] = await Promise.all([
     querySystemSoc(db, String(id), socOptions(opts, now)),
     rows<{ id: number; key: string; name: string | null; inverters: number }>(
@@ -151,7 +153,7 @@ export function systemRoutes(db: pg.Pool, opts: NowOptions) {
       role: "viewer",
       request: { params: z.strictObject({ system_id: DbId }) },
       response: { status: 200, description: "The system's current state", schema: SystemNow },
-      handler: async ({ params }) => systemNow(db, params.system_id, opts),
+      handler: async ({ params }, c) => systemNow(db, params.system_id, opts, siteScope(c)),
     }),
   ];
 }

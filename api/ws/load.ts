@@ -5,6 +5,7 @@
 import { DateTime } from "luxon";
 import type pg from "pg";
 import { zoneClock } from "../../pipelines/core/hours.ts";
+import type { SiteScope } from "../auth/scope.ts";
 import { row, rows } from "../db.ts";
 import { dayLabel } from "../energy/local-time.ts";
 import { fromUs, hourTotals, inDevices, priced } from "../energy/rollups.ts";
@@ -22,8 +23,12 @@ export interface LoadDeps {
   questdb: pg.Pool;
 }
 
-export const systemExists = async (db: pg.Pool, id: number) =>
-  (await row(db, "SELECT 1 FROM systems WHERE id = $1", [id])) !== undefined;
+/** Whether the system exists and is of `scope`'s sites (any site when unscoped). */
+export const systemExists = async (db: pg.Pool, id: number, scope: SiteScope) =>
+  (await row(db, "SELECT 1 FROM systems WHERE id = $1 AND ($2::text[] IS NULL OR site_id = ANY($2))", [
+    id,
+    scope ?? null,
+  ])) !== undefined;
 
 async function registry(db: pg.Pool, id: number) {
   const info = await row<SystemInfo>(

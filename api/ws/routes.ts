@@ -1,10 +1,12 @@
 // The live feed over HTTP: the upgrade to /ws/monitoring/:system_id (a viewer key, checked before the upgrade like
 // every request's), this instance's connection stats, and admins' broadcasts to the clients of one system or all,
-// published to Kafka so that every API instance delivers them to its own clients.
+// published to Kafka so that every API instance delivers them to its own clients. A key scoped to sites watches and
+// broadcasts to its sites' systems only (another system is a 404 before any upgrade); the stats span every system.
 import { upgradeWebSocket } from "@hono/node-server";
 import type pg from "pg";
 import { z } from "zod";
 import { isWebSocketUpgrade } from "../auth/credential.ts";
+import { refuseScoped, siteScope } from "../auth/scope.ts";
 import { ApiError, notFound } from "../errors.ts";
 import { DbId, defineRoute } from "../openapi/route.ts";
 import { IdOut, Timestamp } from "../schemas.ts";
@@ -75,7 +77,8 @@ export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor, broadcasts?:
             "a WebSocket endpoint: connect with Upgrade: websocket",
           );
         }
-        if (!(await systemExists(db, params.system_id))) throw notFound("system", params.system_id);
+        if (!(await systemExists(db, params.system_id, siteScope(c))))
+          throw notFound("system", params.system_id);
         return upgradeWebSocket(c, {
           // The raw socket is the ws package's WebSocket (the server is a ws WebSocketServer).
           onOpen: (_event, ws) => void monitor.connect(params.system_id, ws.raw as unknown as Socket),
@@ -92,7 +95,10 @@ export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor, broadcasts?:
       tag: "monitoring",
       role: "viewer",
       response: { status: 200, description: "This instance's counts", schema: Stats },
-      handler: async () => ({ endpoint: "/ws/monitoring/:system_id", ...monitor.stats() }),
+      handler: async (_input, c) => {
+        refuseScoped(c, "read the connections of every system");
+        return { endpoint: "/ws/monitoring/:system_id", ...monitor.stats() };
+      },
     }),
     defineRoute({
       method: "post",
@@ -111,7 +117,8 @@ export function monitoringRoutes(db: pg.Pool, monitor: LiveMonitor, broadcasts?:
         schema: Published,
       },
       handler: async ({ body }, c) => {
-        if (body.system_id !== undefined && !(await systemExists(db, body.system_id)))
+        if (body.system_id === undefined) refuseScoped(c, "broadcast to every system");
+        else if (!(await systemExists(db, body.system_id, siteScope(c))))
           throw notFound("system", body.system_id);
         if (broadcasts === undefined)
           throw new ApiError(503, "broadcast_unavailable", "this API process runs no live feed");
