@@ -1,5 +1,5 @@
 // The reconciliation's pure check of the group rows: each stored group row (a bucket of a site, system, inverter
-// array and currency) against the sum of its devices' rows computed now. A row on one side only, or a figure that
+// array, generation or not, and currency) against the sum of its devices' rows computed now. A row on one side only, or a figure that
 // differs, is a group_mismatch ticket.
 import { sameEnergy, type Ticket } from "./reconcile-check.ts";
 
@@ -10,6 +10,7 @@ export interface GroupFigures {
   site_id: string | null;
   system_id: string | null;
   array_id: string | null;
+  generation: boolean;
   currency: string | null;
   energy_wh: number | null;
   cost: number | null;
@@ -21,7 +22,8 @@ export interface GroupFigures {
 
 const COUNTS = ["low", "medium", "high", "devices"] as const;
 
-const key = (r: GroupFigures) => [r.t, r.site_id, r.system_id, r.array_id, r.currency].join("|");
+const key = (r: GroupFigures) =>
+  [r.t, r.site_id, r.system_id, r.array_id, r.generation ? "generation" : "other", r.currency].join("|");
 
 const sameAmount = (a: number | null, b: number | null) =>
   a === null || b === null ? a === b : sameEnergy(a, b);
@@ -69,6 +71,7 @@ export function checkGroups(
         site_id: r.site_id,
         system_id: r.system_id === null ? null : Number(r.system_id),
         array_id: r.array_id === null ? null : Number(r.array_id),
+        generation: r.generation,
         currency: r.currency,
         stored: figures(s),
         devices_sum: figures(e),

@@ -9,8 +9,8 @@ import { checkGroups, type GroupFigures } from "./reconcile-groups-check.ts";
 
 const CATCH_UP_MS = 60_000;
 
-const COLUMNS = `cast(%T AS long) t, site_id, system_id, array_id, currency, energy_wh, cost, low, medium, high,
-  devices`;
+const COLUMNS = `cast(%T AS long) t, site_id, system_id, array_id, generation, currency, energy_wh, cost, low, medium,
+  high, devices`;
 
 const CHECKS: { view: GroupView; granularity: "hourly" | "daily"; ts: string; where: string }[] = [
   { view: "energy_hourly_groups", granularity: "hourly", ts: "hour_start", where: "local_date = $1" },

@@ -17,6 +17,7 @@ export async function writeDeviceMirror(
     if (d.system_id !== null) sender.intColumn("system_id", d.system_id);
     if (d.energy_system_id != null) sender.intColumn("energy_system_id", d.energy_system_id);
     if (d.array_id != null) sender.intColumn("array_id", d.array_id);
+    sender.booleanColumn("generation", d.generation ?? false);
     await sender.at(0n, "us");
   }
   await sender.flush();

@@ -19,6 +19,8 @@ export interface DeviceEntry {
   /** The system and inverter array whose energy the device counts in (its own system, else its equipment's). */
   energy_system_id?: number | null;
   array_id?: number | null;
+  /** Its energy is generation: an inverter, or a device measuring one (the live feed's figures and chart). */
+  generation?: boolean;
 }
 
 interface DeviceRow {
@@ -34,6 +36,7 @@ interface DeviceRow {
   expected_interval_s: number;
   energy_system_id: string | null;
   array_id: string | null;
+  generation: boolean;
 }
 
 // The groups as the API resolves them (api/energy/scope.ts): a system's devices are its own and those measuring
@@ -43,7 +46,8 @@ const DEVICE_SQL = `SELECT d.device_id, d.site_id, d.system_id, d.group_name, d.
   COALESCE(d.system_id, (SELECT system_id FROM inverters WHERE device_id = d.device_id),
     (SELECT system_id FROM battery_packs WHERE device_id = d.device_id),
     (SELECT system_id FROM meters WHERE device_id = d.device_id)) energy_system_id,
-  (SELECT inverter_array_id FROM inverters WHERE device_id = d.device_id) array_id
+  (SELECT inverter_array_id FROM inverters WHERE device_id = d.device_id) array_id,
+  d.kind = 'inverter' OR EXISTS (SELECT 1 FROM inverters WHERE device_id = d.device_id) generation
   FROM devices d`;
 
 const id = (v: string | null) => (v === null ? null : Number(v));
@@ -64,6 +68,7 @@ function entry(row: DeviceRow): DeviceEntry {
     kind: row.kind,
     energy_system_id: id(row.energy_system_id),
     array_id: id(row.array_id),
+    generation: row.generation,
   };
 }
 

@@ -2,9 +2,11 @@
 // views over the device rows joined to the registry's mirror (`devices`). A refresh recomputes every bucket a base
 // table transaction touched from the device rows it then holds and replaces the view's rows of that time range, so
 // the views follow every write of the device rows (stream, recalculation, replay, re-pricing) exactly and
-// idempotently. One row per bucket and (site, system, array, currency): a group's total is the sum of its few rows,
-// each sum additive (energy, cost, counts of rows per confidence, device rows). A change of the mirror does not
-// refresh them: a device moving to another group is a rebuild (REFRESH MATERIALIZED VIEW … FULL, docs/operations.md).
+// idempotently. One row per bucket and (site, system, array, generation, currency): a group's total is the sum of its
+// few rows, each sum additive (energy, cost, counts of rows per confidence, device rows); `generation` sets apart
+// the energy of inverters and the devices measuring them, which the live feed shows. A change of the mirror does
+// not refresh them: a device moving to another group is a rebuild (REFRESH MATERIALIZED VIEW … FULL,
+// docs/operations.md).
 import type pg from "pg";
 
 /** Counts shared by both views: device rows per confidence, and device rows. */
@@ -12,7 +14,7 @@ const COUNTS = `sum(CASE WHEN r.confidence = 'low' THEN 1 ELSE 0 END) low,
     sum(CASE WHEN r.confidence = 'medium' THEN 1 ELSE 0 END) medium,
     sum(CASE WHEN r.confidence = 'high' THEN 1 ELSE 0 END) high, count() devices`;
 
-const KEYS = "d.site_id, d.energy_system_id system_id, d.array_id, r.currency";
+const KEYS = "d.site_id, d.energy_system_id system_id, d.array_id, d.generation, r.currency";
 
 const SUMS = `sum(r.energy_wh) energy_wh, sum(r.cost) cost, sum(r.readings) readings, sum(r.resets) resets,
     sum(r.replacements) replacements, sum(r.anomalies) anomalies`;
@@ -46,17 +48,26 @@ export const GROUP_VIEWS = Object.fromEntries(
 export type GroupView = "energy_hourly_groups" | "energy_daily_groups";
 
 /**
- * After the ledger's tables: the views read energy_hourly, energy_daily and devices. A view that a schema change
- * of its base table invalidated is rebuilt.
+ * After the ledger's tables: the views read energy_hourly, energy_daily and devices. A view made by an older
+ * version with another query is dropped and made again (it fills from the whole base table); one that a schema
+ * change of its base table invalidated is rebuilt.
  */
 export async function ensureGroupViews(questdb: pg.Pool): Promise<void> {
+  const { rows: existing } = await questdb.query<{ view_name: string; view_sql: string }>(
+    "SELECT view_name, view_sql FROM materialized_views()",
+  );
+  for (const { view_name, view_sql } of existing)
+    if (isGroupView(view_name) && view_sql.trim() !== groupQuery(view_name).trim())
+      await questdb.query(`DROP MATERIALIZED VIEW ${view_name}`);
   for (const ddl of Object.values(GROUP_VIEWS)) await questdb.query(ddl);
   const { rows } = await questdb.query<{ view_name: string }>(
     "SELECT view_name FROM materialized_views() WHERE view_status = 'invalid'",
   );
   for (const { view_name } of rows)
-    if (view_name in GROUP_VIEWS) await questdb.query(`REFRESH MATERIALIZED VIEW ${view_name} FULL`);
+    if (isGroupView(view_name)) await questdb.query(`REFRESH MATERIALIZED VIEW ${view_name} FULL`);
 }
+
+const isGroupView = (name: string): name is GroupView => name in GROUP_VIEWS;
 
 /** Recomputes every group row from the device rows: after devices moved between groups. */
 export async function rebuildGroupViews(questdb: pg.Pool): Promise<void> {

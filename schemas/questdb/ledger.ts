@@ -31,10 +31,11 @@ export const LEDGER_TABLES = {
   ) TIMESTAMP(ts) PARTITION BY DAY WAL DEDUP UPSERT KEYS(ts, device_id, type)`,
   // The registry's devices, mirrored for analysts' joins. One row per device: every row has the same designated
   // timestamp, so DEDUP on (ts, device_id) makes each write an upsert by device. energy_system_id and array_id are
-  // the system and inverter array whose energy the device counts in (the group views, groups.ts).
+  // the system and inverter array whose energy the device counts in (the group views, groups.ts); generation: its
+  // energy is generated (an inverter, or a device measuring one), what the live feed's figures show.
   devices: `CREATE TABLE IF NOT EXISTS devices (
     ts TIMESTAMP, device_id SYMBOL CAPACITY 16384, site_id SYMBOL, system_id LONG, group_name SYMBOL,
-    kind SYMBOL, timezone SYMBOL, energy_system_id LONG, array_id LONG
+    kind SYMBOL, timezone SYMBOL, energy_system_id LONG, array_id LONG, generation BOOLEAN
   ) TIMESTAMP(ts) PARTITION BY YEAR WAL DEDUP UPSERT KEYS(ts, device_id)`,
 } as const;
 
@@ -46,6 +47,7 @@ const ADDED_COLUMNS = [
   { table: "energy_daily", column: "replacements", type: "INT" },
   { table: "devices", column: "energy_system_id", type: "LONG" },
   { table: "devices", column: "array_id", type: "LONG" },
+  { table: "devices", column: "generation", type: "BOOLEAN" },
 ];
 
 /** DEDUP keys changed since a table was first created. */
