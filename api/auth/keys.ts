@@ -24,7 +24,7 @@ export interface ApiKey {
 }
 
 const COLUMNS = `id, name, role, prefix, created_at, last_used_at, revoked_at,
-  CASE WHEN site_scoped THEN array(SELECT s.site_id FROM api_key_sites s WHERE s.api_key_id = api_keys.id
+  CASE WHEN site_scoped THEN array(SELECT s.site_id::text FROM api_key_sites s WHERE s.api_key_id = api_keys.id
                                    ORDER BY s.site_id) END AS sites`;
 
 /** Keys scoped to a subset of `within` (never an unscoped key): what a scoped admin may list and revoke. */
