@@ -20,6 +20,8 @@ export type GroupKind = "site" | "system" | "array";
 export interface GroupRef {
   kind: GroupKind;
   id: string;
+  /** Only the generation rows: inverters and the devices measuring them. */
+  generation?: boolean;
 }
 
 const COLUMN: Record<GroupKind, string> = { site: "site_id", system: "system_id", array: "array_id" };
@@ -94,9 +96,9 @@ function sums(rows: readonly GroupRow[]): (TotalsRow & { resets: number; hours: 
 }
 
 /** `column = $n`, the id (a number for systems and arrays) appended to `params`. */
-function of(group: GroupRef, params: unknown[]): string {
+export function groupFilter(group: GroupRef, params: unknown[]): string {
   params.push(group.kind === "site" ? group.id : Number(group.id));
-  return `${COLUMN[group.kind]} = $${params.length}`;
+  return `${COLUMN[group.kind]} = $${params.length}${group.generation ? " AND generation" : ""}`;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -110,7 +112,7 @@ export async function groupHourTotals(
   const params: unknown[] = [];
   const { rows } = await questdb.query<GroupRow>(
     `SELECT cast(hour_start AS long) t, ${FIGURES} FROM energy_hourly_groups
-     WHERE ${hoursOf(filter, params)} AND ${of(group, params)}`,
+     WHERE ${hoursOf(filter, params)} AND ${groupFilter(group, params)}`,
     params,
   );
   return sums(rows).map((s) => ({ hour_start: fromUs(s.t), ...totals(s) }));
@@ -120,7 +122,7 @@ export async function groupHourTotals(
 export function groupDayTotalsQuery(group: GroupRef, first: string, end: string) {
   const params: unknown[] = [dayLabel(first), dayLabel(end)];
   const text = `SELECT cast(day AS long) t, ${FIGURES}, resets, hours FROM energy_daily_groups
-     WHERE day >= $1 AND day < $2 AND ${of(group, params)}`;
+     WHERE day >= $1 AND day < $2 AND ${groupFilter(group, params)}`;
   return { text, values: params };
 }
 

@@ -1,14 +1,16 @@
 // Loads a watched system from the registry (site zone and emission factor, devices, connectivity) and QuestDB
-// (generation per period from energy_daily, the last 24 local hours from energy_hourly, the latest readings).
-// Generation is the energy of the system's inverter devices: meters and batteries would count it twice or not at all.
+// (generation per period and the last 24 local hours from the system's stored group rows, energy_daily_groups and
+// energy_hourly_groups; the latest readings). Generation is the energy of the system's inverters and the devices
+// measuring them (the group rows' `generation`): meters and batteries would count it twice or not at all.
 
 import { DateTime } from "luxon";
 import type pg from "pg";
 import { zoneClock } from "../../pipelines/core/hours.ts";
 import type { SiteScope } from "../auth/scope.ts";
 import { row, rows } from "../db.ts";
+import { groupFilter, groupHourTotals } from "../energy/group-rollups.ts";
 import { dayLabel } from "../energy/local-time.ts";
-import { fromUs, hourTotals, inDevices, priced } from "../energy/rollups.ts";
+import { fromUs, inDevices, priced } from "../energy/rollups.ts";
 import { SYSTEM_DEVICES_SQL } from "../energy/scope.ts";
 import type { Chart, Connectivity, Figures, Power, ReadingOut, SystemInfo } from "./monitoring-data.ts";
 import type { SystemBase } from "./system-view.ts";
@@ -49,10 +51,9 @@ async function registry(db: pg.Pool, id: number) {
   return { info, devices };
 }
 
-async function figures(questdb: pg.Pool, devices: string[], zone: string, now: number): Promise<Figures> {
-  const none = { cost: null, currency: null };
-  if (devices.length === 0)
-    return { today_wh: 0, month_wh: 0, total_wh: 0, today: none, month: none, total: none };
+const generationOf = (system: number) => ({ kind: "system" as const, id: String(system), generation: true });
+
+async function figures(questdb: pg.Pool, system: number, zone: string, now: number): Promise<Figures> {
   const today = zoneClock(zone).localDate(now);
   const params: unknown[] = [dayLabel(today), dayLabel(`${today.slice(0, 8)}01`)];
   const period = (name: string, when: string) =>
@@ -62,7 +63,7 @@ async function figures(questdb: pg.Pool, devices: string[], zone: string, now: n
     rows: [r],
   } = await questdb.query<Record<string, number | string | null>>(
     `SELECT ${period("today", "day = $1")}, ${period("month", "day >= $2")}, ${period("total", "true")}
-     FROM energy_daily WHERE ${inDevices(devices, params)}`,
+     FROM energy_daily_groups WHERE ${groupFilter(generationOf(system), params)}`,
     params,
   );
   const of = (name: string) => ({
@@ -85,7 +86,7 @@ async function figures(questdb: pg.Pool, devices: string[], zone: string, now: n
 }
 
 /** The last 24 local hours up to the current one, each with its generation in kWh. */
-async function chart(questdb: pg.Pool, devices: string[], zone: string, now: number): Promise<Chart> {
+async function chart(questdb: pg.Pool, system: number, zone: string, now: number): Promise<Chart> {
   const clock = zoneClock(zone);
   const starts = [clock.bucketOf(now).start];
   while (starts.length < CHART_HOURS) starts.unshift(clock.bucketOf((starts[0] as number) - 1).start);
@@ -93,7 +94,11 @@ async function chart(questdb: pg.Pool, devices: string[], zone: string, now: num
   const values = starts.map(() => 0);
   const index = new Map(starts.map((s, i) => [s, i]));
   // A device counted on another clock than the site's has its hours placed in the site hour they start in.
-  for (const h of await hourTotals(questdb, devices, { from: first, to: clock.bucketOf(now).end })) {
+  const hours = await groupHourTotals(questdb, generationOf(system), {
+    from: first,
+    to: clock.bucketOf(now).end,
+  });
+  for (const h of hours) {
     const i = index.get(clock.bucketOf(h.hour_start).start);
     if (i !== undefined) values[i] = (values[i] as number) + h.energy_wh / 1000;
   }
@@ -127,8 +132,8 @@ export async function loadSystem(deps: LoadDeps, id: number, now: number): Promi
   const all = devices.map((d) => d.device_id);
   const generation = devices.filter((d) => d.generation).map((d) => d.device_id);
   const [fig, series, latest] = await Promise.all([
-    figures(deps.questdb, generation, info.timezone, now),
-    chart(deps.questdb, generation, info.timezone, now),
+    figures(deps.questdb, id, info.timezone, now),
+    chart(deps.questdb, id, info.timezone, now),
     latestReadings(deps.questdb, all, now),
   ]);
   const generating = new Set(generation);

@@ -26,6 +26,8 @@ export interface SeedDevice {
   /** The system and inverter array the device counts in (the group rows), mirrored with the site. */
   energy_system_id?: number;
   array_id?: number;
+  /** Its energy is generation (the live feed's); by default when its kind is inverter, as the registry says. */
+  generation?: boolean;
 }
 
 /** A reading at an ISO instant. */
@@ -110,6 +112,7 @@ export async function seedLedger(devices: SeedDevice[], versions: CostVersion[] 
       if (d.kind) sender.symbol("kind", d.kind);
       if (d.energy_system_id !== undefined) sender.intColumn("energy_system_id", d.energy_system_id);
       if (d.array_id !== undefined) sender.intColumn("array_id", d.array_id);
+      sender.booleanColumn("generation", d.generation ?? d.kind === "inverter");
       await sender.at(0n, "us");
     }
   });

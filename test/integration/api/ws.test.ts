@@ -178,26 +178,30 @@ before(async () => {
     "INSERT INTO device_status (device_id, status, changed_at) VALUES ($1, 'online', now())",
     [g1],
   );
-  const settings = (device_id: string) => ({ device_id, timezone: ZONE });
+  // The snapshot reads the system's group rows, which take a device by its mirror row as the ledger writes it.
+  const mirrored = (device_id: string, kind: string) => ({
+    site_id: site,
+    energy_system_id: systemId,
+    kind,
+    settings: { device_id, timezone: ZONE },
+  });
   seeded = await seedLedger(
     [
       // 2 kWh long ago: only in the total.
       {
-        site_id: site,
-        settings: settings(g1),
+        ...mirrored(g1, "inverter"),
         readings: [reading(g1, "2024-01-10T00:00:00Z", 0), reading(g1, "2024-01-10T01:00:00Z", 2000)],
       },
       // 1.5 kWh over the last 90 minutes, 1200 W two minutes ago.
       {
-        site_id: site,
-        settings: settings(g2),
+        ...mirrored(g2, "inverter"),
         readings: [
           reading(g2, ago(90), 0, 800),
           reading(g2, ago(60), 500, 900),
           reading(g2, ago(2), 1500, 1200),
         ],
       },
-      { site_id: site, settings: settings(battery), readings: [reading(battery, ago(1), 10_000, 5000)] },
+      { ...mirrored(battery, "battery"), readings: [reading(battery, ago(1), 10_000, 5000)] },
     ],
     [
       {

@@ -55,6 +55,7 @@ export async function seedWebFleet(h: Harness): Promise<WebFleet> {
         site_id: siteId,
         // The system's group rows take a device by its mirror row, as the ledger writes it from the registry.
         energy_system_id: systemId,
+        kind: "inverter",
         settings: { device_id: inverter, timezone: ZONE },
         readings: [
           reading(inverter, ago(150), 0, 0),
@@ -66,6 +67,7 @@ export async function seedWebFleet(h: Harness): Promise<WebFleet> {
       {
         site_id: siteId,
         energy_system_id: systemId,
+        kind: "meter",
         settings: { device_id: meter, timezone: ZONE },
         readings: dstHours,
       },
