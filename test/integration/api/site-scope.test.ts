@@ -4,9 +4,11 @@
 // after all of them. The table below must name exactly the document's operations, so a new route fails this test
 // until it says what a scoped key gets. The live feed: a scoped key's upgrade to B's system is a 404, to A's a snapshot.
 import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
+import { promisify } from "node:util";
 import { serve } from "@hono/node-server";
 import type { Hono } from "hono";
 import WebSocket, { WebSocketServer } from "ws";
@@ -555,6 +557,30 @@ test("keys: an unknown site is a 400 for an unscoped admin", async () => {
   });
   assert.equal(r.status, 400);
   assert.equal((r.body.error as Body).code, "invalid_reference");
+});
+
+test("CLI: apikey create --site (repeatable) scopes the key; an unknown site creates nothing", async () => {
+  const cli = (...args: string[]) =>
+    promisify(execFile)(process.execPath, ["bin/wattline.js", "apikey", ...args], { cwd: process.cwd() });
+  const made = await cli(
+    "create",
+    "--name",
+    `${h.tag}-cli`,
+    "--role",
+    "viewer",
+    "--site",
+    fx.a.site,
+    "--site",
+    fx.b.site,
+  );
+  const key = made.stdout.trim();
+  assert.deepEqual((await call("GET", "/api/v1/session", { key })).body.sites, [fx.a.site, fx.b.site].sort());
+  await assert.rejects(
+    cli("create", "--name", `${h.tag}-cli-unknown`, "--role", "viewer", "--site", `${h.tag}-nowhere`),
+    (e: { stderr: string }) => e.stderr.includes(`no such site: ${h.tag}-nowhere`),
+  );
+  const named = await h.pool.query("SELECT 1 FROM api_keys WHERE name = $1", [`${h.tag}-cli-unknown`]);
+  assert.equal(named.rowCount, 0);
 });
 
 test("live feed: a scoped key's upgrade to B's system is a 404; to A's, a snapshot of A", async () => {
