@@ -113,28 +113,33 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
     mem(ctx).rows.merge(rows);
   }
 
-  /** The checkpoint's write: mirror rows, then the partition's rows since the last one, in ILP requests. */
-  async function flushRows(ctx: PartitionContext<LedgerSlot>): Promise<void> {
+  /**
+   * The checkpoint's write: the partition's rows since the last one, taken now, and the mirror rows due when it
+   * runs (they are the registry's, not the partition's), in ILP requests.
+   */
+  function checkpointWrite(ctx: PartitionContext<LedgerSlot>): () => Promise<void> {
     const m = mem(ctx);
-    if (mirror.size > 0) {
-      // Taken before the write: another partition may be here at the same time.
-      const ids = [...mirror];
-      mirror.clear();
-      await writeDeviceMirror(m.sender, registry, ids).catch((err) => {
-        for (const id of ids) mirror.add(id);
-        throw err;
-      });
-    }
     const rows = m.rows;
-    if (rows.size === 0) return;
     m.rows = new LedgerRows();
-    try {
-      await rows.writeTo(m.sender, FLUSH_ROWS);
-      await m.sender.flush();
-    } catch (err) {
-      m.sender.reset();
-      throw err;
-    }
+    return async () => {
+      if (mirror.size > 0) {
+        // Taken before the write: another partition may be here at the same time.
+        const ids = [...mirror];
+        mirror.clear();
+        await writeDeviceMirror(m.sender, registry, ids).catch((err) => {
+          for (const id of ids) mirror.add(id);
+          throw err;
+        });
+      }
+      if (rows.size === 0) return;
+      try {
+        await rows.writeTo(m.sender, FLUSH_ROWS);
+        await m.sender.flush();
+      } catch (err) {
+        m.sender.reset();
+        throw err;
+      }
+    };
   }
 
   return {
@@ -229,7 +234,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
       write(ctx, rows);
     },
 
-    flush: (ctx) => flushRows(ctx),
+    flush: (ctx) => checkpointWrite(ctx),
 
     punctuators: [
       {

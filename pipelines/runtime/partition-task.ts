@@ -2,11 +2,16 @@
 // of the runtime's per-partition logic, shared by the Kafka runtime and the test driver; each injects the clock
 // and the TransactionSink that makes a checkpoint durable.
 //
-// Everything a partition does (batches, punctuations, checkpoints, work queued with ctx.exclusive, close) runs on
-// one promise chain, so none of it overlaps. Between checkpoints nothing is written anywhere but the processor's
-// own sinks: state changes, ctx.send records and dead letters wait in memory for the next checkpoint, which puts
-// them and the input offsets in one transaction. The offset committed per topic is the next one after the last
-// record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
+// Everything a partition does (batches, punctuations, taking checkpoints, work queued with ctx.exclusive, close)
+// runs on one promise chain, so none of it overlaps. Between checkpoints nothing is written anywhere: state
+// changes, ctx.send records, dead letters and the processor's sink writes wait in memory for the next checkpoint,
+// which puts them and the input offsets in one transaction. The offset committed per topic is the next one after
+// the last record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
+//
+// A checkpoint is taken under the lock (everything it writes is copied out of memory at once) and committed off
+// it, so that batches go on while the transaction's round trips run. Commits run one at a time, in order: the next
+// checkpoint waits for the previous one's commit. A failed commit fails the task, whose memory is then dropped, as
+// after a crash: what the failed transaction held is re-read from the last committed offsets.
 import type { Logger } from "../../ground/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
@@ -67,6 +72,8 @@ export class PartitionTask<N extends RecordName, S> {
   #outbox: OutRecord[] = [];
   #lastCheckpoint = 0;
   #checkpointAsked = false;
+  /** The commit of the last checkpoint taken; it never rejects (a failure fails the task). */
+  #committing: Promise<void> = Promise.resolve();
   /** init was called: close must be too. */
   #initialised = false;
 
@@ -89,8 +96,11 @@ export class PartitionTask<N extends RecordName, S> {
       requestCheckpoint: () => {
         this.#checkpointAsked = true;
       },
+      // Work queued off the lock (a recalculation) reads what the sinks hold: every checkpoint taken is committed.
       exclusive: (work) =>
         this.#run("process", false, async () => {
+          await this.#committing;
+          if (this.#failure) throw this.#failure;
           await work();
           return true;
         }),
@@ -224,9 +234,15 @@ export class PartitionTask<N extends RecordName, S> {
     );
   }
 
-  /** A checkpoint now, whatever the interval. Resolves whether anything was written. */
+  /** A checkpoint now, whatever the interval, committed when this resolves. Resolves whether anything was written. */
   checkpoint(): Promise<boolean> {
     return this.#run("checkpoint", false, async () => false, undefined, true);
+  }
+
+  /** Resolves once the checkpoints taken so far are committed; rejects with the task's failure, if any. */
+  async settled(): Promise<void> {
+    await this.#committing;
+    if (this.#failure) throw this.#failure;
   }
 
   /**
@@ -239,13 +255,12 @@ export class PartitionTask<N extends RecordName, S> {
     this.#closing = true;
     return this.#lock(async () => {
       if (this.#status === "closed") return;
+      // The processor's close releases what a commit under way may still use (its sinks).
+      await this.#committing;
       let error: unknown;
       if (clean && !wasClosing && this.#status === "open" && !this.#failure) {
-        try {
-          await this.#checkpointNow(this.#settings.clock());
-        } catch (err) {
-          error = err;
-        }
+        await this.#checkpoint(this.#settings.clock());
+        error = this.#failure;
       }
       this.#status = "closed";
       if (this.#initialised)
@@ -260,7 +275,7 @@ export class PartitionTask<N extends RecordName, S> {
 
   /**
    * Runs `work` under the lock if the task is open; a failure fails the task. Afterwards a checkpoint if one is
-   * due (or `force`).
+   * due (or `force`, which also waits for its commit).
    */
   #run<T>(stage: TaskStage, skipped: T, work: () => Promise<T>, now?: number, force = false): Promise<T> {
     return this.#lock(async () => {
@@ -274,11 +289,13 @@ export class PartitionTask<N extends RecordName, S> {
       }
       const at = now ?? this.#settings.clock();
       if (force || this.#checkpointAsked || at - this.#lastCheckpoint >= this.#settings.checkpointMs) {
-        try {
-          const wrote = await this.#checkpointNow(at);
-          if (force) result = wrote as T;
-        } catch (err) {
-          this.#fail("checkpoint", err);
+        await this.#committing;
+        if (this.#failure) throw this.#failure;
+        const committed = this.#checkpoint(at);
+        if (force) {
+          const wrote = await committed;
+          if (this.#failure) throw this.#failure;
+          result = wrote as T;
         }
       }
       return result;
@@ -286,22 +303,28 @@ export class PartitionTask<N extends RecordName, S> {
   }
 
   #fail(stage: TaskStage, err: unknown): never {
+    throw this.#failed(stage, err);
+  }
+
+  /** Records the task's first failure and tells the runtime; returns it. */
+  #failed(stage: TaskStage, err: unknown): TaskError {
     const error = err instanceof TaskError ? err : new TaskError(this.partition, stage, err);
     if (!this.#failure) {
       this.#failure = error;
       this.#status = "failed";
       this.#settings.onFailure?.(error);
     }
-    throw error;
+    return error;
   }
 
-  /** One transaction: dirty state, queued records, input offsets; the processor's flush inside it. */
-  async #checkpointNow(now: number): Promise<boolean> {
+  /**
+   * Takes a checkpoint: dirty state, queued records, input offsets and the processor's sink writes, copied out of
+   * memory now, then committed as one transaction. The commit runs off the lock; the result resolves when it is
+   * done, with whether anything was written (false also when it failed, which fails the task).
+   */
+  #checkpoint(now: number): Promise<boolean> {
     const name = this.#processor.name;
     const end = checkpointSeconds.startTimer({ processor: name });
-    const flush = async () => {
-      await this.#processor.flush?.(this.#ctx);
-    };
     const codec = this.#processor.state;
     const records: OutRecord[] = [];
     if (codec && this.#memory)
@@ -312,10 +335,10 @@ export class PartitionTask<N extends RecordName, S> {
           value: value === undefined ? null : codec.encode(value),
           partition: this.partition,
         });
+    this.#memory?.clean();
     const changed = records.length;
-    const outbox = this.#outbox;
+    records.push(...this.#outbox);
     this.#outbox = [];
-    records.push(...outbox);
     const offsets: { topic: string; offset: bigint }[] = [];
     for (const topic of Object.keys(this.#processor.topics)) {
       const position = this.#position.get(topic);
@@ -324,18 +347,26 @@ export class PartitionTask<N extends RecordName, S> {
       const offset = held !== undefined && held < position ? held : position;
       if (this.#committed.get(topic) !== offset) offsets.push({ topic, offset });
     }
+    const write = this.#processor.flush?.(this.#ctx);
     this.#checkpointAsked = false;
     this.#lastCheckpoint = now;
-    if (records.length === 0 && offsets.length === 0) {
-      await flush();
+    const commit = async (): Promise<boolean> => {
+      if (records.length === 0 && offsets.length === 0) {
+        await write?.();
+        return false;
+      }
+      await this.#settings.sink.commit({ partition: this.partition, records, offsets }, write);
+      for (const { topic, offset } of offsets) this.#committed.set(topic, offset);
+      checkpoints.inc({ processor: name });
+      if (changed > 0) changelogWrites.inc({ processor: name }, changed);
+      end();
+      return true;
+    };
+    const done = commit().catch((err: unknown) => {
+      this.#failed("checkpoint", err);
       return false;
-    }
-    await this.#settings.sink.commit({ partition: this.partition, records, offsets }, flush);
-    this.#memory?.clean();
-    for (const { topic, offset } of offsets) this.#committed.set(topic, offset);
-    checkpoints.inc({ processor: name });
-    if (changed > 0) changelogWrites.inc({ processor: name }, changed);
-    end();
-    return true;
+    });
+    this.#committing = done.then(() => undefined);
+    return done;
   }
 }

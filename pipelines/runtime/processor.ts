@@ -50,7 +50,8 @@ export interface PartitionContext<S> {
   /**
    * Runs `work` under this partition's lock, after the work already queued: for results computed off the lock
    * (a recalculation that reads Kafka). Resolves false, without running it, if the partition is gone by then.
-   * Never await it from process/punctuate/flush/init: they hold the lock, so that would wait for ever.
+   * Never await it from process/punctuate/flush/init: they hold the lock, so that would wait for ever. It
+   * runs once every checkpoint taken before it is committed.
    */
   exclusive(work: () => Promise<void> | void): Promise<boolean>;
 }
@@ -95,11 +96,13 @@ export interface Processor<N extends RecordName, S = never> {
    */
   held?(ctx: PartitionContext<S>, topic: string): bigint | undefined;
   /**
-   * Makes this partition's sink writes durable. Called at every checkpoint, inside its transaction once the first
-   * request showed that this instance still owns the partition, before the transaction commits: a fenced
-   * instance never flushes, and a failed flush fails the checkpoint.
+   * Takes this partition's sink writes since the last checkpoint, now (batches go on while the checkpoint commits),
+   * and returns the write that makes them durable, or undefined when there are none. The runtime runs it inside the
+   * checkpoint's transaction once the first request showed that this instance still owns the partition, before
+   * the transaction commits: a fenced instance never writes, and a failed write fails the checkpoint. Writes run
+   * one at a time, in the order they were taken.
    */
-  flush?(ctx: PartitionContext<S>): Promise<void> | void;
+  flush?(ctx: PartitionContext<S>): (() => Promise<void>) | undefined;
   /** The partition is assigned and its store restored. */
   init?(ctx: PartitionContext<S>): Promise<void> | void;
   /** The partition is revoked, closed at shutdown, or dropped after a failure: release what init took. */

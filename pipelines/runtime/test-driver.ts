@@ -257,10 +257,16 @@ export class TestDriver<N extends RecordName, S> {
     }
   }
 
-  /** A failed task is gone (onFailure removed it); the failure is the caller's. */
+  /**
+   * A failed task is gone (onFailure removed it); the failure is the caller's. The work's checkpoints are committed
+   * when it resolves, so that tests see each step's effects in order.
+   */
   async #guard<T>(partition: number, work: Promise<T>): Promise<T> {
+    const working = this.#tasks.get(partition);
     try {
-      return await work;
+      const result = await work;
+      await working?.settled();
+      return result;
     } catch (err) {
       const task = this.#tasks.get(partition);
       if (task && task.status === "failed") this.#tasks.delete(partition);

@@ -40,7 +40,7 @@ export interface CountingProcessor extends Processor<"Heartbeat", Count> {
   seen: Map<number, bigint[]>;
   /** Each partition's store as init found it (restored). */
   restored: Map<number, Map<string, Count>>;
-  /** flush() calls per partition (the runtime calls it inside each checkpoint). */
+  /** Writes flush() returned that ran, per partition (the runtime runs one inside each checkpoint). */
   flushes: Map<number, number>;
   /** Counts the held records of a partition, under its lock (ctx.exclusive). */
   release(partition: number): Promise<boolean>;
@@ -88,7 +88,9 @@ export function countingProcessor(options: CountingOptions): CountingProcessor {
       restored.set(ctx.partition, new Map(ctx.store.entries()));
     },
     flush(ctx) {
-      flushes.set(ctx.partition, (flushes.get(ctx.partition) ?? 0) + 1);
+      return async () => {
+        flushes.set(ctx.partition, (flushes.get(ctx.partition) ?? 0) + 1);
+      };
     },
     close(ctx) {
       contexts.delete(ctx.partition);
