@@ -13,6 +13,7 @@ const envSchema = z.object({
   WATTLINE_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   WATTLINE_KAFKA_PORT: port(19092),
   WATTLINE_KAFKA_CONTROLLER_PORT: port(19093),
+  WATTLINE_KAFKA_NODES: z.coerce.number().int().min(1).max(9).default(1),
   WATTLINE_QUESTDB_HTTP_PORT: port(19000),
   WATTLINE_QUESTDB_PG_PORT: port(18812),
   WATTLINE_QUESTDB_MIN_HTTP_PORT: port(19003),
@@ -38,6 +39,7 @@ const envSchema = z.object({
     .regex(/^[a-zA-Z0-9._-]*$/, "letters, digits, '.', '_' and '-' only")
     .default(""),
   WATTLINE_KAFKA_PARTITIONS: z.coerce.number().int().positive().default(6),
+  WATTLINE_KAFKA_REPLICATION_FACTOR: z.coerce.number().int().min(1).optional(),
   WATTLINE_KAFKA_RETENTION_MS: z.coerce.number().int().min(-1).default(-1),
   WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(2000),
   WATTLINE_KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(5),
@@ -90,6 +92,8 @@ export interface Config {
     brokers: string[];
     clientId: string;
     partitions: number;
+    /** Of the topics Wattline creates; -1 leaves it to the cluster's `default.replication.factor`. */
+    replicationFactor: number;
     retentionMs: number;
     batchMax: number;
     lingerMs: number;
@@ -150,6 +154,15 @@ export const HOPECLOUD_SIMULATOR_CREDENTIALS = { appKey: "wattline-sim", appSecr
 
 export class ConfigError extends Error {}
 
+/** The local stack's Kafka nodes (WATTLINE_KAFKA_NODES): node n listens two ports above node n - 1. */
+export function localKafkaNodes(env: Env): { id: number; port: number; controllerPort: number }[] {
+  return Array.from({ length: env.WATTLINE_KAFKA_NODES }, (_, i) => ({
+    id: i + 1,
+    port: env.WATTLINE_KAFKA_PORT + 2 * i,
+    controllerPort: env.WATTLINE_KAFKA_CONTROLLER_PORT + 2 * i,
+  }));
+}
+
 export function secretsPath(stateDir: string): string {
   return join(stateDir, "secrets.json");
 }
@@ -176,11 +189,12 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     stateDir,
     logLevel: env.WATTLINE_LOG_LEVEL,
     kafka: {
-      brokers: (env.WATTLINE_KAFKA_BROKERS ?? `127.0.0.1:${env.WATTLINE_KAFKA_PORT}`)
-        .split(",")
-        .map((b) => b.trim()),
+      brokers:
+        env.WATTLINE_KAFKA_BROKERS?.split(",").map((b) => b.trim()) ??
+        localKafkaNodes(env).map((n) => `127.0.0.1:${n.port}`),
       clientId: env.WATTLINE_KAFKA_CLIENT_ID,
       partitions: env.WATTLINE_KAFKA_PARTITIONS,
+      replicationFactor: env.WATTLINE_KAFKA_REPLICATION_FACTOR ?? -1,
       retentionMs: env.WATTLINE_KAFKA_RETENTION_MS,
       batchMax: env.WATTLINE_KAFKA_BATCH_MAX,
       lingerMs: env.WATTLINE_KAFKA_LINGER_MS,

@@ -1,4 +1,4 @@
-// The topics Wattline owns, created at start (idempotently) with partitions and retention from configuration.
+// The topics Wattline owns, created at start (idempotently) with partitions, replicas and retention from configuration.
 import { type Config, loadConfig } from "./config.ts";
 import type { Admin } from "./kafka.ts";
 
@@ -68,12 +68,14 @@ export async function ensureTopics(
       return {
         topic,
         numPartitions: partitions,
+        replicationFactor: config.kafka.replicationFactor,
         configEntries: [{ name: "retention.ms", value: String(retentionMs) }],
       };
     }),
     ...changelogs.map((topic) => ({
       topic,
       numPartitions: config.kafka.partitions,
+      replicationFactor: config.kafka.replicationFactor,
       configEntries: [
         { name: "cleanup.policy", value: "compact" },
         { name: "min.compaction.lag.ms", value: "60000" },

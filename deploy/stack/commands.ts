@@ -1,9 +1,9 @@
 // `wattline stack up | down | status | logs`: the local stack's lifecycle.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync } from "node:fs";
 import { loadConfig } from "../../ground/config.ts";
 import { portOpen, waitFor } from "./health.ts";
 import { aptInstall } from "./install.ts";
-import { kafka } from "./kafka.ts";
+import { kafkaServices } from "./kafka.ts";
 import { mosquitto } from "./mosquitto.ts";
 import { stackPaths } from "./paths.ts";
 import { postgres } from "./postgres.ts";
@@ -12,7 +12,13 @@ import { questdb } from "./questdb.ts";
 import { ensureSecrets } from "./secrets.ts";
 import type { Service, StackContext } from "./service.ts";
 
-export const services: Service[] = [kafka, questdb, postgres, mosquitto];
+/** The Kafka nodes (one by default, WATTLINE_KAFKA_NODES), QuestDB, Postgres, Mosquitto. */
+export const stackServices = (ctx: StackContext): Service[] => [
+  ...kafkaServices(ctx),
+  questdb,
+  postgres,
+  mosquitto,
+];
 
 const say = (message: string) => process.stderr.write(`[stack] ${message}\n`);
 
@@ -64,6 +70,7 @@ export async function up(): Promise<void> {
   const started = Date.now();
   const ctx = context();
   mkdirSync(ctx.paths.logs, { recursive: true });
+  const services = stackServices(ctx);
   const local = services.filter((s) => !s.externalUrl(ctx));
   for (const s of services.filter((x) => x.externalUrl(ctx)))
     say(`${s.name}: external (${maskPassword(s.url(ctx))}), not started`);
@@ -78,12 +85,18 @@ export async function up(): Promise<void> {
   say(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (state in ${ctx.paths.root})`);
 }
 
+/** Stops what `stack up` started, Kafka last: its nodes together (whatever WATTLINE_KAFKA_NODES says now), since
+ * a node stopping alone waits for a quorum that the others' stop would take away. */
 export async function down(): Promise<void> {
   const ctx = context();
-  for (const s of [...services].reverse()) {
-    const stopped = await stopPid(ctx.paths.pid(s.name));
-    say(`${s.name}: ${stopped ? "stopped" : "was not running"}`);
-  }
+  const stopped = async (name: string) => {
+    const was = await stopPid(ctx.paths.pid(name));
+    say(`${name}: ${was ? "stopped" : "was not running"}`);
+  };
+  for (const s of [mosquitto, postgres, questdb]) await stopped(s.name);
+  const pidFiles = existsSync(ctx.paths.run) ? readdirSync(ctx.paths.run) : [];
+  const started = pidFiles.flatMap((f) => /^(kafka(-\d+)?)\.pid$/.exec(f)?.[1] ?? []);
+  await Promise.all([...new Set([...kafkaServices(ctx).map((s) => s.name), ...started])].map(stopped));
 }
 
 interface ServiceStatus {
@@ -95,7 +108,7 @@ interface ServiceStatus {
 
 export async function collectStatus(ctx: StackContext): Promise<ServiceStatus[]> {
   return Promise.all(
-    services.map(async (s): Promise<ServiceStatus> => {
+    stackServices(ctx).map(async (s): Promise<ServiceStatus> => {
       const url = maskPassword(s.url(ctx));
       if (s.externalUrl(ctx)) return { service: s.name, state: "external", pid: null, url };
       const pid = running(ctx, s);
@@ -122,6 +135,7 @@ export async function status(opts: { json?: boolean; quiet?: boolean }): Promise
 
 export async function logs(service: string, lines: number): Promise<void> {
   const ctx = context();
+  const services = stackServices(ctx);
   if (!services.some((s) => s.name === service)) {
     say(`unknown service "${service}"; one of: ${services.map((s) => s.name).join(", ")}`);
     process.exitCode = 2;

@@ -3,47 +3,20 @@
 // simulated fleet registered as systems, answer with live figures, and leave no component running when stopped.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
-import { freePort } from "../../support/ports.ts";
+import { ownStack, wattlineBin as wattline } from "../../support/own-stack.ts";
 
-const root = join(import.meta.dirname, "..", "..", "..");
-const wattline = join(root, "bin", "wattline.js");
-const stateDir = mkdtempSync(join(tmpdir(), "wattline-first-start-"));
-
-const PORTS = [
-  "WATTLINE_KAFKA_PORT",
-  "WATTLINE_KAFKA_CONTROLLER_PORT",
-  "WATTLINE_QUESTDB_HTTP_PORT",
-  "WATTLINE_QUESTDB_PG_PORT",
-  "WATTLINE_QUESTDB_MIN_HTTP_PORT",
-  "WATTLINE_POSTGRES_PORT",
-  "WATTLINE_MQTT_PORT",
-  "WATTLINE_API_PORT",
-  "WATTLINE_HOPECLOUD_SIMULATOR_PORT",
-];
-const env: NodeJS.ProcessEnv = { ...process.env, WATTLINE_STATE_DIR: stateDir, WATTLINE_METRICS_PORT: "0" };
-// Whatever this machine's environment points at (the shared stack's addresses), this start makes its own.
-for (const name of [
-  "WATTLINE_KAFKA_BROKERS",
-  "WATTLINE_POSTGRES_URL",
-  "WATTLINE_MQTT_URL",
-  "WATTLINE_TOPIC_PREFIX",
-])
-  delete env[name];
+const stack = await ownStack("first-start");
+const env = stack.env;
 let start: ChildProcess | undefined;
 
 after(async () => {
   if (start && start.exitCode === null && start.signalCode === null) start.kill("SIGKILL");
-  execFileSync(process.execPath, [wattline, "stack", "down"], { env, stdio: "ignore", timeout: 120_000 });
-  rmSync(stateDir, { recursive: true, force: true });
+  await stack.down();
 });
 
 test("a first `wattline start` comes up with its fleet as systems, live, and stops whole", async () => {
-  for (const name of PORTS) env[name] = String(await freePort());
   const api = `http://127.0.0.1:${env.WATTLINE_API_PORT}`;
   const child = spawn(process.execPath, [wattline, "start"], { env, stdio: ["ignore", "pipe", "pipe"] });
   start = child;

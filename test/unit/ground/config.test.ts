@@ -13,6 +13,12 @@ test("config: defaults point at the local stack's own ports", () => {
   assert.equal(c.api.port, 8080);
 });
 
+test("config: a local Kafka cluster's bootstrap list names every node, two ports apart", () => {
+  const c = loadConfig({ ...base, WATTLINE_KAFKA_NODES: "3" });
+  assert.deepEqual(c.kafka.brokers, ["127.0.0.1:19092", "127.0.0.1:19094", "127.0.0.1:19096"]);
+  assert.equal(c.kafka.replicationFactor, -1, "topics take the cluster's default replication factor");
+});
+
 test("config: external services are configuration only", () => {
   const c = loadConfig({
     ...base,
