@@ -1,6 +1,8 @@
 // `wattline cost add` and `wattline cost list`.
 import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
 import { postgresPool } from "../../ground/postgres.ts";
+import { migrate } from "../../schemas/postgres/migrate.ts";
 import { addCostVersion } from "./add.ts";
 import { CostInputError, loadVersions, type Scope, type StoredCostVersion } from "./versions.ts";
 
@@ -17,7 +19,10 @@ export async function costAdd(opts: {
       throw new CostInputError("give --site or --device, not both");
     const scope: Scope = opts.site !== undefined ? "site" : opts.device !== undefined ? "device" : "global";
     const rate = opts.rate.trim() === "" ? Number.NaN : Number(opts.rate);
-    const { version: v, repriced } = await addCostVersion(loadConfig(), {
+    const config = loadConfig();
+    // On a fresh registry the cost versions' table is created first.
+    await migrate(config, createLogger("migrate", "warn"));
+    const { version: v, repriced } = await addCostVersion(config, {
       cost_per_kwh: rate,
       currency: opts.currency,
       effective_from: opts.from,
@@ -37,7 +42,9 @@ export async function costList(opts: { site?: string; device?: string }): Promis
   await reportingInputErrors("cost list", async () => {
     if (opts.site !== undefined && opts.device !== undefined)
       throw new CostInputError("give --site or --device, not both");
-    const pool = postgresPool(loadConfig(), 1);
+    const config = loadConfig();
+    await migrate(config, createLogger("migrate", "warn"));
+    const pool = postgresPool(config, 1);
     try {
       let site = opts.site;
       if (opts.device !== undefined) {

@@ -2,7 +2,9 @@
 // line a second otherwise), the JSON summary on stdout. A run that writes is recorded in job_runs.
 import { MultiBar, type SingleBar } from "cli-progress";
 import { loadConfig } from "../../ground/config.ts";
+import { createLogger } from "../../ground/logger.ts";
 import { postgresPool } from "../../ground/postgres.ts";
+import { migrate } from "../../schemas/postgres/migrate.ts";
 import { withJobRun } from "../registry/job-runs.ts";
 import {
   checkReplayOptions,
@@ -28,6 +30,8 @@ export async function replayCommand(opts: {
     return;
   }
   const config = loadConfig();
+  // The registry (device settings, cost versions, job runs) may be new: what the replay reads must exist.
+  await migrate(config, createLogger("migrate", "warn"));
   const progress = new ProgressView(process.stderr);
   const run = () =>
     replayRange(config, {
