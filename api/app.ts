@@ -2,7 +2,7 @@
 // `app.request`). Order per request: request id → log/metrics → body limit → API key (401) → rate limit (429)
 // → the route's role (403) → validation (400) → handler.
 import { readFileSync } from "node:fs";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { HopeCloudClient } from "../connectors/hopecloud/client/client.ts";
@@ -16,7 +16,8 @@ import { BackgroundJobs } from "./background.ts";
 import type { ApiDependencies } from "./deps.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { observe } from "./observability.ts";
-import { type AnyRoute, mount } from "./openapi/route.ts";
+import { mount, openApiApp } from "./openapi/mount.ts";
+import type { AnyRoute } from "./openapi/route.ts";
 import { ReplacementProducer, type ReplacementSender } from "./replacements/producer.ts";
 import { analyticsRoutes } from "./routes/analytics.ts";
 import { apiKeyRoutes } from "./routes/api-keys.ts";
@@ -103,7 +104,7 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
 
 export function createApp(deps: ApiDependencies): Hono {
   const logger = deps.logger ?? createLogger("api");
-  const app = new Hono();
+  const app = openApiApp();
   app.use(requestId());
   app.use(observe(logger));
   const limitBody = bodyLimit({

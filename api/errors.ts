@@ -2,9 +2,10 @@
 // the status saying the class of the problem and `code` the case. Postgres errors that input can cause are mapped
 // here too, so a constraint the database enforces answers like a check the API made itself.
 import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
 import { z } from "zod";
 
-export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 426 | 429 | 500 | 503;
+export type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 413 | 415 | 426 | 429 | 500 | 503;
 
 export class ApiError extends Error {
   constructor(
@@ -38,7 +39,7 @@ export function errorResponse(c: Context, err: ApiError): Response {
 
 /** Hono's onError: the envelope for known errors; for anything else a 500 that tells nothing of the internals. */
 export function handleError(err: Error, c: Context): Response {
-  const known = err instanceof ApiError ? err : fromPostgres(err);
+  const known = err instanceof ApiError ? err : (fromBodyCheck(err) ?? fromPostgres(err));
   if (known !== undefined) return errorResponse(c, known);
   // The request log line carries the error with the request id; the client gets the id to quote.
   return errorResponse(
@@ -57,6 +58,23 @@ export function validationError(location: Location, error: z.ZodError): ApiError
     message: issue.message,
   }));
   return new ApiError(400, "validation_failed", `invalid request ${location}`, { issues });
+}
+
+/**
+ * The body checks @hono/zod-openapi makes before validating a body throw HTTPExceptions: 415 for a body not sent as
+ * JSON, 400 for malformed JSON (the only 400 any middleware here throws that way).
+ */
+function fromBodyCheck(err: Error): ApiError | undefined {
+  if (!(err instanceof HTTPException)) return undefined;
+  if (err.status === 415)
+    return new ApiError(
+      415,
+      "unsupported_media_type",
+      "send the request body as Content-Type: application/json",
+    );
+  if (err.status === 400)
+    return new ApiError(400, "invalid_json", `the request body is not JSON: ${err.message}`);
+  return undefined;
 }
 
 interface PgError {

@@ -10,7 +10,7 @@ interface Operation {
   description?: string;
   tags: string[];
   "x-wattline-role": string;
-  parameters: { name: string; in: string; required: boolean; description?: string; schema: unknown }[];
+  parameters?: { name: string; in: string; required: boolean; description?: string; schema: unknown }[];
   requestBody?: { content: Record<string, { schema?: unknown }> };
   responses: Record<string, { description: string; content?: Record<string, { schema?: unknown }> }>;
 }
@@ -21,7 +21,7 @@ const schemaBlock = (label: string, schema: unknown) =>
     : `<details><summary>${html(label)}</summary><pre>${html(JSON.stringify(schema, null, 2))}</pre></details>`;
 
 function operationHtml(method: string, path: string, op: Operation): string {
-  const params = op.parameters
+  const params = (op.parameters ?? [])
     .map(
       (p) =>
         `<li><code>${html(p.name)}</code> (${html(p.in)}${p.required ? ", required" : ""}) ` +
@@ -45,7 +45,7 @@ ${schemaBlock("response body", success?.[1].content?.["application/json"]?.schem
 
 export function docsPage(doc: OpenApiDocument): string {
   const byTag = new Map<string, string[]>();
-  for (const [path, methods] of Object.entries(doc.paths)) {
+  for (const [path, methods] of Object.entries(doc.paths ?? {})) {
     for (const [method, op] of Object.entries(methods) as [string, Operation][]) {
       const tag = op.tags[0] ?? "other";
       byTag.set(tag, [...(byTag.get(tag) ?? []), operationHtml(method, path, op)]);
@@ -65,7 +65,7 @@ section{border-top:1px solid #ddd;padding:.4rem 0}h3{font-size:1rem;margin:.4rem
 pre{background:#f6f6f6;padding:.5rem;overflow:auto;font-size:.8rem}.r{color:#555;font-size:.85rem}
 </style></head><body>
 <h1>${html(doc.info.title)} <small>${html(doc.info.version)}</small></h1>
-<p>${html(doc.info.description)}</p>
+<p>${html(doc.info.description ?? "")}</p>
 <p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI ${html(doc.openapi)}).</p>
 <nav>${toc}</nav>
 ${sections}

@@ -1,13 +1,14 @@
-// A route is one declaration: method, path, role, zod schemas of its request and response, and a handler. The same
-// declaration registers the Hono route (role check, validation, response check) and describes the operation in the
-// OpenAPI document, so the document cannot drift from what the server does. The shape follows @hono/zod-openapi's
-// createRoute so that a move to that package stays mechanical.
-import type { Context, Hono } from "hono";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+// A route is one declaration: method, path, role, zod schemas of its request and response, and a handler.
+// defineRoute turns it into @hono/zod-openapi's createRoute config (role check as route middleware, the request
+// schemas, the success and shared error responses), which `mount` registers with app.openapi and the document is
+// generated from, so the document cannot drift from what the server does.
+import { createRoute, type RouteConfig } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import { requireRole } from "../auth/middleware.ts";
 import type { Role } from "../auth/roles.ts";
-import { ApiError, type Location, validationError } from "../errors.ts";
+import { openApiPath } from "./document.ts";
+import { responses } from "./responses.ts";
 
 export type Method = "get" | "post" | "patch" | "put" | "delete";
 
@@ -52,7 +53,7 @@ export interface RouteSpec<Req extends RouteRequest, Res extends z.ZodType | und
   handler: (input: RouteInput<Req>, c: Context) => Promise<Res extends z.ZodType ? z.input<Res> : Response>;
 }
 
-/** A route with its types erased, for lists of routes. */
+/** A route with its types erased, for lists of routes, and its createRoute config. */
 export interface AnyRoute {
   method: Method;
   path: string;
@@ -65,6 +66,38 @@ export interface AnyRoute {
   response: RouteResponse<z.ZodType | undefined>;
   conflicts?: boolean;
   handler: (input: never, c: Context) => Promise<unknown>;
+  openapi: RouteConfig;
+}
+
+/** What a route declares, before defineRoute adds its createRoute config. */
+type Declaration = Omit<AnyRoute, "openapi">;
+
+function routeConfig(spec: Declaration): RouteConfig {
+  const { params, query, body } = spec.request ?? {};
+  const role = spec.role;
+  return createRoute({
+    method: spec.method,
+    path: openApiPath(spec.path),
+    operationId: spec.operationId,
+    summary: spec.summary,
+    ...(spec.description === undefined ? {} : { description: spec.description }),
+    tags: [spec.tag],
+    ...(role === "public" ? { security: [] } : { middleware: requireRole(role) }),
+    "x-wattline-role": role,
+    request: {
+      ...(params === undefined ? {} : { params }),
+      ...(query === undefined ? {} : { query }),
+      ...(body === undefined
+        ? {}
+        : {
+            body: {
+              required: !body.safeParse(undefined).success,
+              content: { "application/json": { schema: body } },
+            },
+          }),
+    },
+    responses: responses(spec),
+  });
 }
 
 export const defineRoute = <
@@ -72,51 +105,10 @@ export const defineRoute = <
   Res extends z.ZodType | undefined = undefined,
 >(
   spec: RouteSpec<Req, Res>,
-): AnyRoute => spec as unknown as AnyRoute;
-
-async function parse(
-  location: Location,
-  schema: z.ZodType | undefined,
-  value: () => unknown | Promise<unknown>,
-) {
-  if (schema === undefined) return undefined;
-  const result = schema.safeParse(await value());
-  if (!result.success) throw validationError(location, result.error);
-  return result.data;
-}
-
-/** The parsed body; undefined when there is none, for the body schema to accept (optional body) or refuse. */
-async function jsonBody(c: Context): Promise<unknown> {
-  const text = await c.req.text();
-  if (text.trim() === "") return undefined;
-  try {
-    return JSON.parse(text);
-  } catch (err) {
-    throw new ApiError(400, "invalid_json", `the request body is not JSON: ${(err as Error).message}`);
-  }
-}
-
-export function mount(app: Hono, routes: readonly AnyRoute[]): void {
-  for (const route of routes) {
-    const { request, response } = route;
-    const handle = async (c: Context) => {
-      const input = {
-        params: await parse("params", request?.params, () => c.req.param()),
-        query: await parse("query", request?.query, () => c.req.query()),
-        body: await parse("body", request?.body, () => jsonBody(c)),
-      };
-      const result = await route.handler(input as never, c);
-      if (result instanceof Response) return result;
-      // The response schema is an allow-list too: a column a query selects by mistake never reaches a client.
-      const body = response.schema === undefined ? result : response.schema.parse(result);
-      // A 101 route's handler always answers with its own Response.
-      return c.json(body as object, response.status as ContentfulStatusCode);
-    };
-    const method = route.method.toUpperCase();
-    if (route.role === "public") app.on(method, route.path, handle);
-    else app.on(method, route.path, requireRole(route.role), handle);
-  }
-}
+): AnyRoute => {
+  const route = spec as unknown as Declaration;
+  return { ...route, openapi: routeConfig(route) };
+};
 
 /** Path parameter or query value that is a database id (bigint identity). */
 export const DbId = z

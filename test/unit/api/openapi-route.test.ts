@@ -1,16 +1,17 @@
-// The route declaration's runtime side, on a bare Hono app: validation order, the response schema as an allow-list,
-// and a handler's bug becoming a 500 that leaks nothing.
+// The route declaration's runtime side, on a bare app of @hono/zod-openapi: validation order and the error envelope
+// of its failures, the response schema as an allow-list, and a handler's bug becoming a 500 that leaks nothing.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { Hono } from "hono";
+import type { Hono } from "hono";
 import { z } from "zod";
 import type { ApiKey } from "../../../api/auth/keys.ts";
 import type { Role } from "../../../api/auth/roles.ts";
 import { handleError } from "../../../api/errors.ts";
-import { DbId, defineRoute, mount } from "../../../api/openapi/route.ts";
+import { mount, openApiApp } from "../../../api/openapi/mount.ts";
+import { DbId, defineRoute } from "../../../api/openapi/route.ts";
 
 function appAs(role: Role) {
-  const app = new Hono();
+  const app = openApiApp();
   app.use(async (c, next) => {
     c.set("apiKey", { id: 1, name: "t", role } as ApiKey);
     await next();
@@ -62,7 +63,6 @@ test("route: role first, then params, query and body, each a 400 naming its part
     ["/things/x", '{"n": 1}', "params.thing_id"],
     ["/things/1?dry=maybe", '{"n": 1}', "query.dry"],
     ["/things/1", '{"n": "1"}', "body.n"],
-    ["/things/1", "", "body"],
   ];
   for (const [path, body, where] of cases) {
     const res = await post(app, path, body);
@@ -70,8 +70,19 @@ test("route: role first, then params, query and body, each a 400 naming its part
     const error = ((await res.json()) as { error: { details: { issues: { path: string }[] } } }).error;
     assert.equal(error.details.issues[0]?.path, where);
   }
-  const malformed = await post(app, "/things/1", "{'n': 1}");
-  assert.equal(((await malformed.json()) as { error: { code: string } }).error.code, "invalid_json");
+  // No body at all is an empty object to the schema.
+  const none = await app.request("/things/1", { method: "POST" });
+  const issues = ((await none.json()) as { error: { details: { issues: { path: string }[] } } }).error
+    .details;
+  assert.deepEqual(issues.issues[0]?.path, "body.n");
+  const code = async (res: Response) => [
+    res.status,
+    ((await res.json()) as { error: { code: string } }).error.code,
+  ];
+  assert.deepEqual(await code(await post(app, "/things/1", "{'n': 1}")), [400, "invalid_json"]);
+  assert.deepEqual(await code(await post(app, "/things/1", "")), [400, "invalid_json"]);
+  const text = await app.request("/things/1", { method: "POST", body: '{"n": 1}' });
+  assert.deepEqual(await code(text), [415, "unsupported_media_type"]);
 });
 
 test("route: a response that breaks its own schema is a 500 without internals", async () => {
