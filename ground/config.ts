@@ -47,6 +47,7 @@ const envSchema = z.object({
   WATTLINE_LEDGER_GROUP: z.string().min(1).default("wattline-ledger"),
   WATTLINE_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(120_000),
   WATTLINE_RECALC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  WATTLINE_RECALC_SNAPSHOT_MS: z.coerce.number().int().min(0).default(43_200_000),
   WATTLINE_SILENT_FLUSH_MS: z.coerce.number().int().min(1000).default(600_000),
   WATTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WATTLINE_API_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(20),
@@ -113,7 +114,14 @@ export interface Config {
   metrics: { port: number };
   /** Stream processors' runtime: how often each partition checkpoints (state, queued records, offsets). */
   runtime: { checkpointMs: number };
-  ledger: { groupId: string; allowedLatenessMs: number; recalcMinIntervalMs: number; silentFlushMs: number };
+  ledger: {
+    groupId: string;
+    allowedLatenessMs: number;
+    recalcMinIntervalMs: number;
+    /** Event time between two snapshots of a device's state that recalculations start from (0: none kept). */
+    recalcSnapshotMs: number;
+    silentFlushMs: number;
+  };
   api: {
     port: number;
     /** Token bucket per API key: sustained requests per second (0: no limit) and burst size. */
@@ -227,6 +235,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       groupId: env.WATTLINE_LEDGER_GROUP,
       allowedLatenessMs: env.WATTLINE_ALLOWED_LATENESS_MS,
       recalcMinIntervalMs: env.WATTLINE_RECALC_MIN_INTERVAL_MS,
+      recalcSnapshotMs: env.WATTLINE_RECALC_SNAPSHOT_MS,
       silentFlushMs: env.WATTLINE_SILENT_FLUSH_MS,
     },
     api: {

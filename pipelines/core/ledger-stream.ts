@@ -206,6 +206,16 @@ export interface Rebuild {
 
 export const startRebuild = (): Rebuild => ({ state: newLedgerState(), all: new Map(), late: 0 });
 
+/**
+ * A rebuild that goes on from `from`, a state with nothing held: its open hours are where the rebuild's hours
+ * start, so its rows are those of the local dates from its last reading's on.
+ */
+const resumeRebuild = (from: LedgerDeviceState): Rebuild => ({
+  state: { stream: from.stream, hours: new Map(), provisional: null },
+  all: new Map([...from.hours].map(([start, h]) => [start, { ...h }])),
+  late: 0,
+});
+
 /** Folds one more reading or replacement into a rebuild (in place); returns the fold's outputs. */
 export function rebuildStep(
   acc: Rebuild,
@@ -253,14 +263,17 @@ export function rebuildRows(acc: Rebuild, settings: DeviceSettings): Omit<Ledger
 /**
  * Rebuilds a device from all its readings and replacements (a recalculation): they are folded in the device's
  * order, as the batch does (stable, so of two alike with one `ts` the first received counts), and every reported
- * hour and day is returned. The state's open hours are copies, so the caller may go on folding into it.
+ * hour and day is returned. With `start`, the state after every input up to some instant, the rebuild goes on from
+ * it with the inputs after that instant, and returns the rows of the dates from its last reading's on. The state's
+ * open hours are copies, so the caller may go on folding into it.
  */
 export function ledgerRebuild(
   readings: readonly DeviceInput[],
   settings: DeviceSettings,
   latenessMs: number,
+  start?: LedgerDeviceState,
 ): LedgerStep {
-  const acc = startRebuild();
+  const acc = start === undefined ? startRebuild() : resumeRebuild(start);
   const outputs: Output[] = [];
   for (const r of orderInputs(readings)) outputs.push(...rebuildStep(acc, r, settings, latenessMs));
   const rows = rebuildRows(acc, settings);

@@ -29,7 +29,7 @@ import { TELEMETRY_RECORDS, type TelemetryInput, toInput } from "./readings.ts";
 import { Recalculator } from "./recalculate.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows } from "./sink.ts";
-import { decodeSlot, encodeSlot, type LedgerSlot, lowestHeld, newSlot } from "./slot.ts";
+import { decodeSlot, encodeSlot, type LedgerSlot, lowestHeld, newSlot, takeSnapshot } from "./slot.ts";
 
 /** Rows per ILP request: a recalculation after a zone change rewrites a device's whole history. */
 const FLUSH_ROWS = 20_000;
@@ -228,6 +228,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           registry.devices.get(key),
           registry.versions,
         );
+        takeSnapshot(slot, config.ledger.recalcSnapshotMs);
         ctx.store.put(key, slot);
       }
       readingsFolded.inc(folded);

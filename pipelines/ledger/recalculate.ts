@@ -1,6 +1,8 @@
 // Automatic recalculation of devices that received readings (or meter replacements) later than the allowed
 // lateness: each is rebuilt from its inputs on Kafka in the device's order, as the batch would, and its rows
-// rewritten. Off the hot path: the
+// rewritten. A device with a snapshot older than its late inputs (slot.ts) is rebuilt from it, with the inputs
+// after it, so when every due device of a partition has one the partition is read from the lowest of their offsets
+// instead of from its start: the cost follows the lateness, not the history. Off the hot path: the
 // partition is read by a throwaway consumer while the processor goes on; readings of the devices taken in
 // meanwhile are tapped from the live path; only the swap of state and the rewrite run under the partition's lock.
 // One job at a time in the process (a global rate limit), one pass over a partition for all its due devices.
@@ -24,10 +26,12 @@ import { recalculations } from "./metrics.ts";
 import { type TelemetryInput, telemetryInput, toInput } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows, type StaleRows } from "./sink.ts";
-import type { LedgerSlot } from "./slot.ts";
+import { inputsAfter, type LedgerSlot, type Snapshot, snapshotBefore } from "./slot.ts";
 
 interface Job {
   devices: Set<string>;
+  /** The snapshot each device is rebuilt from; none: from its first input. */
+  starts: Map<string, Snapshot | undefined>;
   /** Readings of the job's devices taken in by the live path since the job's read started, in offset order. */
   tapped: Map<string, { reading: DeviceInput; offset: bigint }[]>;
 }
@@ -53,7 +57,8 @@ export class Recalculator {
    */
   request(ctx: PartitionContext<LedgerSlot>, devices: string[], emit: (rows: LedgerRows) => void): void {
     if (this.#jobs.has(ctx.partition)) return;
-    const job: Job = { devices: new Set(devices), tapped: new Map(devices.map((d) => [d, []])) };
+    const starts = new Map(devices.map((d) => [d, this.#startOf(ctx.store.get(d))]));
+    const job: Job = { devices: new Set(devices), starts, tapped: new Map(devices.map((d) => [d, []])) };
     this.#jobs.set(ctx.partition, job);
     const until = maxOffset(ctx);
     const run = this.#oneAtATime(() => this.#run(ctx, job, until, emit))
@@ -69,6 +74,15 @@ export class Recalculator {
         this.#running.delete(run);
       });
     this.#running.add(run);
+  }
+
+  /** The newest snapshot older than every late input of the device, in its zone now; none after a zone change. */
+  #startOf(slot: LedgerSlot | undefined): Snapshot | undefined {
+    if (slot?.recalcFrom == null) return undefined;
+    const zone = this.registry.settingsFor(slot.device_id).timezone;
+    if (slot.zone !== zone) return undefined;
+    const snapshot = snapshotBefore(slot, slot.recalcFrom, zone);
+    return snapshot?.state.stream.fold.last ? snapshot : undefined;
   }
 
   /** Called by the live path for every reading it takes in: a device being recalculated keeps it for the job. */
@@ -97,9 +111,14 @@ export class Recalculator {
       [...job.devices].map((d) => [d, []]),
     );
     const store = schemaStore();
-    if (until >= 0n)
+    const starts = [...job.starts.values()];
+    const from = starts.every((s) => s !== undefined)
+      ? starts.reduce((low, s) => (s.from < low ? s.from : low), until + 1n)
+      : 0n;
+    if (until >= from)
       await readTopic(this.#kafka, TOPICS.telemetry, {
         partitions: [p],
+        from: new Map([[p, from]]),
         until: new Map([[p, until]]),
         onBatch: (_partition, messages) => {
           for (const m of messages) {
@@ -117,7 +136,7 @@ export class Recalculator {
           ...(read.get(device) ?? []),
           ...(job.tapped.get(device) ?? []).filter((t) => t.offset > until),
         ];
-        emit(await this.#apply(ctx, device, all));
+        emit(await this.#apply(ctx, device, all, job.starts.get(device)));
       }
       ctx.requestCheckpoint();
     });
@@ -128,19 +147,33 @@ export class Recalculator {
   async #apply(
     ctx: PartitionContext<LedgerSlot>,
     device: string,
-    taken: { reading: DeviceInput; offset: bigint }[],
+    read: { reading: DeviceInput; offset: bigint }[],
+    start: Snapshot | undefined,
   ): Promise<LedgerRows> {
     const rows = new LedgerRows();
     const slot = ctx.store.get(device);
     if (slot === undefined) return rows;
+    if (start !== undefined && (slot.recalcFrom ?? Number.NEGATIVE_INFINITY) <= start.horizon) {
+      // Inputs older than the snapshot came late meanwhile: left due, for a job that reads far enough back.
+      this.logger.info({ device }, "recalculation postponed: later late inputs predate its snapshot");
+      return rows;
+    }
     const settings = this.registry.settingsFor(device);
+    const taken =
+      start === undefined
+        ? read
+        : inputsAfter(
+            start,
+            read.map((r) => ({ ...r, input: r.reading })),
+          );
     const offsets = new Map(taken.map((t) => [t.reading, t.offset]));
     const rebuilt = ledgerRebuild(
       taken.map((t) => t.reading),
       settings,
       this.config.ledger.allowedLatenessMs,
+      start?.state,
     );
-    const range = { from: rewriteFrom(slot, settings, taken), to: Number.POSITIVE_INFINITY };
+    const range = { from: rewriteFrom(slot, settings, taken, start), to: Number.POSITIVE_INFINITY };
     const entry = this.registry.devices.get(device);
     rows.addStep(device, rebuilt, entry, this.registry.versions, range);
     if (slot.held.length === 0 && slot.restoring.size === 0) {
@@ -163,6 +196,9 @@ export class Recalculator {
       offset: offsets.get(r) ?? slot.offset,
     }));
     slot.restoring.clear();
+    // A snapshot newer than a late input the rebuild took in is not the batch's any more.
+    const late = slot.recalcFrom;
+    if (late !== null) slot.snapshots = slot.snapshots.filter((s) => s.horizon < late);
     slot.recalcDue = null;
     slot.recalcFrom = null;
     slot.zone = settings.timezone;
@@ -172,6 +208,7 @@ export class Recalculator {
       {
         device,
         readings: taken.length,
+        snapshot: start === undefined ? null : new Date(start.horizon).toISOString(),
         hours: rebuilt.hours.length,
         from: Number.isFinite(range.from) ? new Date(range.from).toISOString() : null,
         rows: rows.size,
@@ -210,11 +247,16 @@ export class Recalculator {
  * suspect pending there is decided by what follows), so its hour bucket is the first that can change. The whole
  * history when the device's zone changed since its hours were counted.
  */
-function rewriteFrom(slot: LedgerSlot, settings: DeviceSettings, taken: { reading: DeviceInput }[]): number {
+function rewriteFrom(
+  slot: LedgerSlot,
+  settings: DeviceSettings,
+  taken: { reading: DeviceInput }[],
+  start: Snapshot | undefined,
+): number {
   const whole = Number.NEGATIVE_INFINITY;
   if (slot.recalcFrom === null || (slot.zone !== null && slot.zone !== settings.timezone)) return whole;
   const before = taken.map((t) => t.reading).filter((r) => r.ts < (slot.recalcFrom as number));
-  let fold = initialDeviceState;
+  let fold = start?.state.stream.fold ?? initialDeviceState;
   for (const r of orderInputs(before)) fold = processInput(fold, r, settings).state;
   return fold.last === null ? whole : zoneClock(settings.timezone).bucketOf(fold.last.ts).start;
 }

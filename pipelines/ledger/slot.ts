@@ -1,12 +1,19 @@
 // One device in the ledger processor's store, and its changelog encoding (Avro LedgerDeviceState): the fold, the
 // open hours and what is pending, but not the readings and replacements the reorder buffer holds, only their
 // offsets. Those are read again after a restore (the runtime commits no offset past them) and put back in the buffer.
+//
+// Snapshots bound what a recalculation reads. A snapshot is the state when everything up to a horizon (the last
+// input released to the fold) had been folded and nothing after it: every input newer than the horizon was then
+// held, or came later, so it is at or after the lowest offset held then. Late inputs newer than the horizon leave
+// the snapshot valid; a recalculation rebuilds from it, reading the input from that offset only. One older than the
+// horizon makes it useless, and the recalculation that takes such an input in drops it.
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { StateReading, LedgerDeviceState as StoredState } from "../../schemas/generated/types.ts";
 import type { Pending } from "../core/device-state.ts";
 import { type LedgerDeviceState, newLedgerState } from "../core/ledger-stream.ts";
 import type { AnomalyType } from "../core/outputs.ts";
 import type { Reading } from "../core/reading.ts";
+import { type DeviceInput, isReplacement } from "../core/replacement.ts";
 import type { HourBucket } from "../core/rollup.ts";
 
 export interface LedgerSlot {
@@ -24,6 +31,20 @@ export interface LedgerSlot {
   recalcFrom: number | null;
   /** The zone the open hours were counted in; null until the first reading. */
   zone: string | null;
+  /** At most two, oldest first. */
+  snapshots: Snapshot[];
+}
+
+export interface Snapshot {
+  /** Every input newer than the horizon is at or after this offset. */
+  from: bigint;
+  /** ts of the last input folded into the state; none after it is. */
+  horizon: number;
+  /** The last offset taken in then: the state's hours count the duplicates that arrived up to it. */
+  seen: bigint;
+  /** Nothing held, nothing pending a recalculation. */
+  state: LedgerDeviceState;
+  zone: string | null;
 }
 
 export function newSlot(device_id: string): LedgerSlot {
@@ -36,8 +57,56 @@ export function newSlot(device_id: string): LedgerSlot {
     recalcDue: null,
     recalcFrom: null,
     zone: null,
+    snapshots: [],
   };
 }
+
+/**
+ * Takes a snapshot when the horizon has moved `spacingMs` (event time) past the newest one, keeping the last two:
+ * the older is then between one and two spacings behind, so a recalculation for an input up to one spacing late
+ * starts from it. Not while the state is not the batch's up to its horizon: a recalculation is pending, a silent
+ * device's suspect was written provisionally, or inputs held at the last checkpoint are still being read again.
+ */
+export function takeSnapshot(slot: LedgerSlot, spacingMs: number): void {
+  const { reorder } = slot.state.stream;
+  const horizon = reorder.released;
+  if (spacingMs <= 0 || horizon === null) return;
+  if (slot.recalcDue !== null || slot.state.provisional !== null || slot.restoring.size > 0) return;
+  const newest = slot.snapshots.at(-1);
+  if (newest !== undefined && horizon - newest.horizon < spacingMs) return;
+  const state: LedgerDeviceState = {
+    stream: { fold: slot.state.stream.fold, reorder: { ...reorder, clock: horizon, buffer: [] } },
+    hours: new Map([...slot.state.hours].map(([start, h]) => [start, { ...h }])),
+    provisional: null,
+  };
+  const from = lowestHeld(slot) ?? slot.offset + 1n;
+  slot.snapshots = [
+    ...slot.snapshots.slice(-1),
+    { from, horizon, seen: slot.offset, state, zone: slot.zone },
+  ];
+}
+
+/**
+ * What a rebuild from `snapshot` folds of the inputs read from its offset on (in offset order): those newer than
+ * its horizon, less the duplicates that had arrived by then (their count is in the snapshot's hours already).
+ */
+export function inputsAfter<T extends { reading: DeviceInput; offset: bigint }>(
+  snapshot: Snapshot,
+  read: readonly T[],
+): T[] {
+  const taken = new Set<string>();
+  return read.filter(({ reading, offset }) => {
+    if (reading.ts <= snapshot.horizon) return false;
+    const key = `${reading.ts}|${isReplacement(reading)}`;
+    const counted = offset <= snapshot.seen && taken.has(key);
+    taken.add(key);
+    return !counted;
+  });
+}
+
+/** The newest snapshot a recalculation of inputs from `earliest` on can start from, in zone `zone`. */
+export const snapshotBefore = (slot: LedgerSlot, earliest: number, zone: string): Snapshot | undefined =>
+  [...slot.snapshots].reverse().find((s) => s.horizon < earliest && s.zone === zone);
 
 /** The lowest offset the slot needs read again after a restart, if any. */
 export function lowestHeld(slot: LedgerSlot): bigint | undefined {
@@ -68,6 +137,12 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     recalc_due: slot.recalcDue,
     recalc_from: slot.recalcFrom,
     zone: slot.zone,
+    snapshots: slot.snapshots.map((s) => ({
+      from: Number(s.from),
+      horizon: s.horizon,
+      seen: Number(s.seen),
+      state: encodeSlot({ ...newSlot(slot.device_id), state: s.state, zone: s.zone }),
+    })),
   };
   return schemaStore().encode("LedgerDeviceState", value);
 }
@@ -115,6 +190,16 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
     recalcDue: s.recalc_due,
     recalcFrom: s.recalc_from,
     zone: s.zone,
+    snapshots: s.snapshots.map((snap) => {
+      const then = decodeSlot(device_id, snap.state);
+      return {
+        from: BigInt(snap.from),
+        horizon: snap.horizon,
+        seen: BigInt(snap.seen),
+        state: then.state,
+        zone: then.zone,
+      };
+    }),
   };
 }
 

@@ -1,5 +1,6 @@
-// Reads partitions of a topic from their start up to given offsets (by default, what they hold now): restoring a
-// changelog, recalculating a device, replaying a range. A throwaway consumer group, deleted afterwards.
+// Reads partitions of a topic from their start (or given offsets) up to given offsets (by default, what they hold
+// now): restoring a changelog, recalculating a device, replaying a range. A throwaway consumer group, deleted
+// afterwards; where reading starts is that group's committed offset, set before it joins.
 //
 // The end is found by offsets the consumer has passed, not by the last message seen: a transactional log ends in
 // a commit marker, a control record that kafkajs never hands over as a message, so the last message of such a
@@ -14,6 +15,8 @@ export interface ReadOptions {
   partitions?: number[];
   /** Last offset to read per partition (inclusive); by default the last one there now. */
   until?: ReadonlyMap<number, bigint>;
+  /** First offset to read per partition; by default the partition's start. */
+  from?: ReadonlyMap<number, bigint>;
   onBatch(partition: number, messages: KafkaMessage[]): Promise<void> | void;
 }
 
@@ -26,13 +29,19 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
   for (const o of offsets) {
     if (options.partitions && !options.partitions.includes(o.partition)) continue;
     const last = options.until?.get(o.partition) ?? BigInt(o.high) - 1n;
-    if (last >= BigInt(o.low) && last >= 0n) remaining.set(o.partition, last);
+    const first = options.from?.get(o.partition) ?? BigInt(o.low);
+    if (last >= BigInt(o.low) && last >= first && last >= 0n) remaining.set(o.partition, last);
   }
   if (remaining.size === 0) {
     await admin.disconnect();
     return;
   }
   const groupId = `wattline-read-${randomBytes(6).toString("hex")}`;
+  const starts = [...remaining.keys()].flatMap((partition) => {
+    const offset = options.from?.get(partition);
+    return offset === undefined ? [] : [{ partition, offset: offset.toString() }];
+  });
+  if (starts.length > 0) await admin.setOffsets({ groupId, topic, partitions: starts });
   const consumer = kafka.consumer({ groupId, maxBytes: 16 * 1024 * 1024 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

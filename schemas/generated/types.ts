@@ -199,11 +199,25 @@ export interface ProvisionalWrite {
   anomaly: string | null;
 }
 
+/** The device's state at an earlier point of its event time, that a recalculation starts from. */
+export interface StateSnapshot {
+  /** The input offset to read from: every input newer than the horizon is at or after it. */
+  from: number;
+  /** ts of the last input in the state: the state holds every input up to it and none after. */
+  horizon: number;
+  /**
+   * Offset of the last input taken in then: its hours already count the duplicates among the inputs up to it.
+   */
+  seen: number;
+  /** The state then: a LedgerDeviceState (single-object encoding) with nothing held or pending. */
+  state: Buffer;
+}
+
 /**
  * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
  * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
  * again from the input topic.
- * Schema io.wattline.LedgerDeviceState v2.
+ * Schema io.wattline.LedgerDeviceState v3.
  */
 export interface LedgerDeviceState {
   /** Offset of the last input record taken into this state. */
@@ -239,6 +253,8 @@ export interface LedgerDeviceState {
   recalc_from: number | null;
   /** The time zone the open hours are in: a recalculation after a zone change rewrites the whole history. */
   zone: string | null;
+  /** Up to two snapshots, oldest first, spaced WATTLINE_RECALC_SNAPSHOT_MS apart in event time. */
+  snapshots: StateSnapshot[];
 }
 
 /**

@@ -107,6 +107,8 @@ export function fixtureEnv(fx: Fixture): NodeJS.ProcessEnv {
     WATTLINE_LEDGER_GROUP: `${fx.prefix}ledger`,
     WATTLINE_SILENT_FLUSH_MS: "4000",
     WATTLINE_RECALC_MIN_INTERVAL_MS: "1000",
+    // Snapshots every half hour of event time: recalculations start from one when the late input is not older.
+    WATTLINE_RECALC_SNAPSHOT_MS: "1800000",
     WATTLINE_METRICS_PORT: "0",
     WATTLINE_LOG_LEVEL: "warn",
   };

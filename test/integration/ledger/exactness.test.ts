@@ -4,8 +4,9 @@
 // Readings are produced as Avro straight to Kafka on topics of the test's own; the processor runs as a child process;
 // QuestDB's rows that carry something must equal `wattline compute` on the same readings and settings.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { createInterface } from "node:readline";
 import { after, before, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { promisify } from "node:util";
@@ -217,6 +218,43 @@ test("a zone change followed by a late reading leaves exactly the new zone's row
       assert.notDeepEqual(expected, utc);
       assert.deepEqual(await waitForRows(questdb, fx, expected, 30_000), expected);
       assert.deepEqual(await utcHourRows(fx.device.device_id), [], "no UTC hour keeps energy");
+    } finally {
+      await stopProcessor(processor);
+    }
+  });
+});
+
+test("a late reading newer than a snapshot is recalculated from it, reading only the input after it", async () => {
+  await withDevice(pool, "sn", {}, async (fx) => {
+    // At log level info: the recalculation's log line says which snapshot it started from and what it read.
+    const processor = spawn("node", ["bin/wattline.js", "process", "ledger"], {
+      env: { ...fixtureEnv(fx), ...FAST, WATTLINE_LOG_LEVEL: "info" },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const recalculated: { readings: number; snapshot: string | null }[] = [];
+    createInterface({ input: processor.stdout }).on("line", (line) => {
+      if (line.includes("device recalculated after late readings")) recalculated.push(JSON.parse(line));
+    });
+    try {
+      await send(fx, sixHours, day);
+      assert.equal(
+        await poll(
+          () => readingsStored(questdb, fx.device.device_id),
+          (n) => n >= sixHours.length,
+        ),
+        sixHours.length,
+      );
+      // Between the last two readings (snapshots every 15 min of event time: the one at 01:45Z is older).
+      await send(fx, [[112.5, 10_590]], day);
+      assert.equal(await waitForLateReadings(fx, 1, 10_000), 1, "the reading is taken as late");
+      const expected = await computeRows(fx);
+      assert.deepEqual(await waitForRows(questdb, fx, expected, 30_000), expected);
+      const [job] = await poll(
+        async () => recalculated,
+        (r) => r.length > 0,
+      );
+      assert.equal(job?.snapshot, new Date(day + 105 * MIN).toISOString(), "from the snapshot at 01:45Z");
+      assert.ok((job?.readings ?? 99) <= 2, `it folds the inputs after the snapshot only: ${job?.readings}`);
     } finally {
       await stopProcessor(processor);
     }
