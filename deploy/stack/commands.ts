@@ -43,7 +43,7 @@ async function startOne(ctx: StackContext, s: Service): Promise<void> {
     say(`${s.name}: already running`);
     return;
   }
-  await stopPid(ctx.paths.pid(s.name));
+  await stopPid(ctx.paths.pid(s.name), undefined, s.stopSignal);
   for (const [port, variable] of s.ports(ctx)) {
     if (await portOpen(port))
       throw new Error(`${s.name}: port ${port} is taken by another process; choose another with ${variable}`);
@@ -89,14 +89,16 @@ export async function up(): Promise<void> {
  * a node stopping alone waits for a quorum that the others' stop would take away. */
 export async function down(): Promise<void> {
   const ctx = context();
-  const stopped = async (name: string) => {
-    const was = await stopPid(ctx.paths.pid(name));
+  const stopped = async (name: string, signal?: NodeJS.Signals) => {
+    const was = await stopPid(ctx.paths.pid(name), undefined, signal);
     say(`${name}: ${was ? "stopped" : "was not running"}`);
   };
-  for (const s of [mosquitto, postgres, questdb]) await stopped(s.name);
+  for (const s of [mosquitto, postgres, questdb]) await stopped(s.name, s.stopSignal);
   const pidFiles = existsSync(ctx.paths.run) ? readdirSync(ctx.paths.run) : [];
   const started = pidFiles.flatMap((f) => /^(kafka(-\d+)?)\.pid$/.exec(f)?.[1] ?? []);
-  await Promise.all([...new Set([...kafkaServices(ctx).map((s) => s.name), ...started])].map(stopped));
+  await Promise.all(
+    [...new Set([...kafkaServices(ctx).map((s) => s.name), ...started])].map((n) => stopped(n)),
+  );
 }
 
 interface ServiceStatus {

@@ -16,6 +16,9 @@ const dirs = (ctx: StackContext) => {
   return { root, data: join(root, "data"), conf: join(root, "mosquitto.conf"), passwd: join(root, "passwd") };
 };
 
+/** Whether this start's broker had saved state (sessions, queues) from an earlier run. */
+const restarted = new WeakMap<StackContext, boolean>();
+
 export const mosquitto: Service = {
   name: "mosquitto",
   startTimeoutMs: 30_000,
@@ -26,6 +29,7 @@ export const mosquitto: Service = {
   async prepare(ctx) {
     const d = dirs(ctx);
     mkdirSync(d.data, { recursive: true });
+    restarted.set(ctx, existsSync(join(d.data, "mosquitto.db")));
     execFileSync(required("mosquitto_passwd"), [
       "-b",
       "-c",
@@ -60,6 +64,8 @@ export const mosquitto: Service = {
     return { command: required("mosquitto"), args: ["-c", dirs(ctx).conf] };
   },
   async afterStart(ctx) {
+    // A broker with saved state has the session already; taking it over would disconnect a running connector.
+    if (restarted.get(ctx)) return;
     const { url, clientId, routesFile } = ctx.config.mqtt;
     const owner = { url, clientId, username: ctx.secrets.mqttUsername, password: ctx.secrets.mqttPassword };
     await createConnectorSession(owner, connectorFilters(loadRoutes(routesFile)));

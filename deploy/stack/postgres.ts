@@ -65,6 +65,8 @@ let resolvedDataDir: string | undefined;
 export const postgres: Service = {
   name: "postgres",
   startTimeoutMs: 60_000,
+  // Fast shutdown: SIGTERM's smart shutdown waits for every client to disconnect, which running components never do.
+  stopSignal: "SIGINT",
   externalUrl: (ctx) => ctx.config.env.WATTLINE_POSTGRES_URL,
   missingPackages: () => (postgresBinDir() ? [] : ["postgresql"]),
   url: (ctx) => ctx.config.postgres.url,

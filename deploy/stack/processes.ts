@@ -45,14 +45,18 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** SIGTERM to the process group, then SIGKILL after the grace period. */
-export async function stopPid(pidFile: string, graceMs = 20_000): Promise<boolean> {
+/** `signal` (SIGTERM unless the service stops cleanly on another) to the process group, then SIGKILL after the grace period. */
+export async function stopPid(
+  pidFile: string,
+  graceMs = 20_000,
+  signal: NodeJS.Signals = "SIGTERM",
+): Promise<boolean> {
   const pid = readPid(pidFile);
   if (pid === undefined || !isAlive(pid)) {
     rmSync(pidFile, { force: true });
     return false;
   }
-  const signal = (sig: NodeJS.Signals) => {
+  const send = (sig: NodeJS.Signals) => {
     try {
       process.kill(-pid, sig);
     } catch {
@@ -61,10 +65,10 @@ export async function stopPid(pidFile: string, graceMs = 20_000): Promise<boolea
       } catch {}
     }
   };
-  signal("SIGTERM");
+  send(signal);
   const deadline = Date.now() + graceMs;
   while (isAlive(pid) && Date.now() < deadline) await sleep(100);
-  if (isAlive(pid)) signal("SIGKILL");
+  if (isAlive(pid)) send("SIGKILL");
   while (isAlive(pid)) await sleep(50);
   rmSync(pidFile, { force: true });
   return true;

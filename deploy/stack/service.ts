@@ -26,4 +26,6 @@ export interface Service {
   /** Ports the service listens on, with the variable that sets each: checked free before a start. */
   ports(ctx: StackContext): [number, string][];
   startTimeoutMs: number;
+  /** The signal that stops it cleanly and promptly; SIGTERM if unset. */
+  stopSignal?: NodeJS.Signals;
 }
