@@ -29,9 +29,6 @@ export async function createConnectorSession(owner: SessionOwner, filters: strin
     password: owner.password,
     reconnectPeriod: 0,
     connectTimeout: 5000,
-    // The session may exist and hold messages, which the broker then sends here: they are the connector's, so
-    // none is acknowledged (that would drop it); the broker keeps them for the connector's next connection.
-    customHandleAcks: () => {},
   });
   try {
     await client.subscribeAsync(qos1(filters));

@@ -64,7 +64,8 @@ export const mosquitto: Service = {
     return { command: required("mosquitto"), args: ["-c", dirs(ctx).conf] };
   },
   async afterStart(ctx) {
-    // A broker with saved state has the session already; taking it over would disconnect a running connector.
+    // A broker with saved state has the session already. Taking it over would disconnect a running connector and hand
+    // the messages queued for it to a client that acknowledges them and leaves: they would be lost.
     if (restarted.get(ctx)) return;
     const { url, clientId, routesFile } = ctx.config.mqtt;
     const owner = { url, clientId, username: ctx.secrets.mqttUsername, password: ctx.secrets.mqttPassword };
