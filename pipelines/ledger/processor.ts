@@ -219,6 +219,8 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
           slot.recalcFrom = Math.min(slot.recalcFrom ?? record.ts, record.ts);
         }
+        // Per input, not per batch: a batch read after a pause can span days of event time.
+        takeSnapshot(slot, config.ledger.recalcSnapshotMs);
         mem(ctx).seen.set(key, now);
       }
       for (const [key, { slot, touched }] of changed) {
@@ -228,7 +230,6 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           registry.devices.get(key),
           registry.versions,
         );
-        takeSnapshot(slot, config.ledger.recalcSnapshotMs);
         ctx.store.put(key, slot);
       }
       readingsFolded.inc(folded);

@@ -10,6 +10,7 @@
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { StateReading, LedgerDeviceState as StoredState } from "../../schemas/generated/types.ts";
 import type { Pending } from "../core/device-state.ts";
+import { zoneClock } from "../core/hours.ts";
 import { type LedgerDeviceState, newLedgerState } from "../core/ledger-stream.ts";
 import type { AnomalyType } from "../core/outputs.ts";
 import type { Reading } from "../core/reading.ts";
@@ -74,9 +75,14 @@ export function takeSnapshot(slot: LedgerSlot, spacingMs: number): void {
   if (slot.recalcDue !== null || slot.state.provisional !== null || slot.restoring.size > 0) return;
   const newest = slot.snapshots.at(-1);
   if (newest !== undefined && horizon - newest.horizon < spacingMs) return;
+  const { fold } = slot.state.stream;
+  // The hours that can still change: those of the dates from the last reading's on (older ones may await pruning).
+  const clock = zoneClock(slot.zone ?? "UTC");
+  const since = fold.last === null ? "" : clock.localDate(fold.last.ts);
+  const hours = [...slot.state.hours].filter(([start]) => clock.localDate(start) >= since);
   const state: LedgerDeviceState = {
-    stream: { fold: slot.state.stream.fold, reorder: { ...reorder, clock: horizon, buffer: [] } },
-    hours: new Map([...slot.state.hours].map(([start, h]) => [start, { ...h }])),
+    stream: { fold, reorder: { ...reorder, clock: horizon, buffer: [] } },
+    hours: new Map(hours.map(([start, h]) => [start, { ...h }])),
     provisional: null,
   };
   const from = lowestHeld(slot) ?? slot.offset + 1n;

@@ -1,6 +1,6 @@
 // Reads partitions of a topic from their start (or given offsets) up to given offsets (by default, what they hold
 // now): restoring a changelog, recalculating a device, replaying a range. A throwaway consumer group, deleted
-// afterwards; where reading starts is that group's committed offset, set before it joins.
+// afterwards. Where a partition is read from is sought once the group is joined, before its first fetch.
 //
 // The end is found by offsets the consumer has passed, not by the last message seen: a transactional log ends in
 // a commit marker, a control record that kafkajs never hands over as a message, so the last message of such a
@@ -37,14 +37,16 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
     return;
   }
   const groupId = `wattline-read-${randomBytes(6).toString("hex")}`;
-  const starts = [...remaining.keys()].flatMap((partition) => {
-    const offset = options.from?.get(partition);
-    return offset === undefined ? [] : [{ partition, offset: offset.toString() }];
-  });
-  if (starts.length > 0) await admin.setOffsets({ groupId, topic, partitions: starts });
-  const consumer = kafka.consumer({ groupId, maxBytes: 16 * 1024 * 1024 });
+  // It reads up to a known end: no long polls at that end, which its disconnect would wait out (5 s by default).
+  const consumer = kafka.consumer({ groupId, maxBytes: 16 * 1024 * 1024, maxWaitTimeInMs: 50 });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
+  const first = (partition: number) => options.from?.get(partition) ?? 0n;
+  // Setting the new group's offsets with the admin client instead costs seconds (it waits on the coordinator).
+  consumer.on(consumer.events.GROUP_JOIN, () => {
+    for (const [partition, offset] of options.from ?? [])
+      if (remaining.has(partition)) consumer.seek({ topic, partition, offset: offset.toString() });
+  });
   try {
     await new Promise<void>((resolve, reject) => {
       /** The consumer has passed `offset` of `partition`: that partition is done once it reaches its last. */
@@ -67,7 +69,10 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
               consumer.pause([{ topic, partitions: [batch.partition] }]);
               return;
             }
-            const messages = batch.messages.filter((m) => BigInt(m.offset) <= last);
+            // A batch fetched before the seek took hold starts too early.
+            const messages = batch.messages.filter(
+              (m) => BigInt(m.offset) <= last && BigInt(m.offset) >= first(batch.partition),
+            );
             if (messages.length > 0) await options.onBatch(batch.partition, messages);
             passed(batch.partition, BigInt(batch.lastOffset()));
           },

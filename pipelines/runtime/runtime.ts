@@ -399,6 +399,9 @@ class Runtime<N extends RecordName, S> implements RunningRuntime {
     try {
       this.#consumer?.pause(this.#topics.map((topic) => ({ topic })));
     } catch {}
+    // Out of the group at once: a dead instance that rejoined (a paused one resuming does) would otherwise keep its
+    // partitions, sticky, until its session timed out.
+    this.#consumer?.disconnect().catch(() => {});
     this.#fail(err);
   }
 }

@@ -4,10 +4,10 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { createLogger } from "../../../ground/logger.ts";
-import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import type { Checkpoint, TransactionSink } from "../../../pipelines/runtime/checkpoint.ts";
 import { PartitionTask } from "../../../pipelines/runtime/partition-task.ts";
 import { TaskError } from "../../../pipelines/runtime/task-error.ts";
+import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { countCodec, countingProcessor, heartbeat } from "../../support/counting-processor.ts";
 
 const topic = "hb";
