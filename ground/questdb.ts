@@ -3,6 +3,7 @@
 import { Sender } from "@questdb/nodejs-client";
 import pg from "pg";
 import type { Config } from "./config.ts";
+import { warnOnIdleErrors } from "./pool-errors.ts";
 
 export { Sender } from "@questdb/nodejs-client";
 
@@ -35,5 +36,5 @@ export function questdbSender(config: Config, options = "auto_flush=off"): Promi
 }
 
 export function questdbPool(config: Config, max = 4): pg.Pool {
-  return new pg.Pool({ connectionString: config.questdb.pgUrl, max });
+  return warnOnIdleErrors(new pg.Pool({ connectionString: config.questdb.pgUrl, max }), "questdb");
 }
