@@ -46,6 +46,8 @@ export interface Snapshot {
   /** Nothing held, nothing pending a recalculation. */
   state: LedgerDeviceState;
   zone: string | null;
+  /** The state's encoding, made once: a snapshot never changes, and the slot is encoded at every checkpoint. */
+  encoded?: Buffer;
 }
 
 export function newSlot(device_id: string): LedgerSlot {
@@ -143,12 +145,10 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     recalc_due: slot.recalcDue,
     recalc_from: slot.recalcFrom,
     zone: slot.zone,
-    snapshots: slot.snapshots.map((s) => ({
-      from: Number(s.from),
-      horizon: s.horizon,
-      seen: Number(s.seen),
-      state: encodeSlot({ ...newSlot(slot.device_id), state: s.state, zone: s.zone }),
-    })),
+    snapshots: slot.snapshots.map((s) => {
+      s.encoded ??= encodeSlot({ ...newSlot(slot.device_id), state: s.state, zone: s.zone });
+      return { from: Number(s.from), horizon: s.horizon, seen: Number(s.seen), state: s.encoded };
+    }),
   };
   return schemaStore().encode("LedgerDeviceState", value);
 }
@@ -204,6 +204,7 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
         seen: BigInt(snap.seen),
         state: then.state,
         zone: then.zone,
+        encoded: snap.state,
       };
     }),
   };
