@@ -287,7 +287,9 @@ const getText = (url: string, headers: Record<string, string>) =>
       res.on("error", reject);
     });
     req.on("error", (err: NodeJS.ErrnoException) =>
-      req.reusedSocket && err.code === "ECONNRESET" ? getText(url, headers).then(resolve, reject) : reject(err),
+      req.reusedSocket && err.code === "ECONNRESET"
+        ? getText(url, headers).then(resolve, reject)
+        : reject(err),
     );
   });
 
