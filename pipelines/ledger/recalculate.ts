@@ -233,9 +233,14 @@ export class Recalculator {
       }),
       queryAnomalies(this.questdb, start, until + 1, { devices }),
     ]);
+    // The days read start a day early (a label is a date's UTC midnight); dates before `from`'s are unchanged, and a
+    // rebuild from a snapshot does not produce them.
+    const first = start === 0 ? "" : clock.localDate(start);
     return {
       hours: hours.filter((h) => h.confidence !== null),
-      days: days.filter((d) => (d.hours ?? 0) > 0 || (d.resets ?? 0) > 0 || (d.replacements ?? 0) > 0),
+      days: days.filter(
+        (d) => d.date >= first && ((d.hours ?? 0) > 0 || (d.resets ?? 0) > 0 || (d.replacements ?? 0) > 0),
+      ),
       anomalies: anomalies.filter((a) => !rows.anomalies.has(`${device}|${a.ts}|${a.type}`)),
     };
   }
