@@ -14,6 +14,7 @@ import { authenticate, limitByAddress, rateLimit } from "./auth/middleware.ts";
 import { DEFAULT_ANONYMOUS_RATE_LIMIT, DEFAULT_RATE_LIMIT, RateLimiter } from "./auth/rate-limit.ts";
 import { BackgroundJobs } from "./background.ts";
 import type { ApiDependencies } from "./deps.ts";
+import { directGroupRows } from "./energy/group-rows.ts";
 import { ApiError, errorResponse, handleError } from "./errors.ts";
 import { observe } from "./observability.ts";
 import { mount, openApiApp } from "./openapi/mount.ts";
@@ -85,7 +86,11 @@ export function apiRoutes(deps: ApiDependencies): AnyRoute[] {
     ...costVersionRoutes(db),
     ...reviewTicketRoutes(db),
     ...chargingRoutes(db),
-    ...energyRoutes(db, deps.questdb, cacheTtlMs(deps)),
+    ...energyRoutes(
+      db,
+      { questdb: deps.questdb, groups: deps.groupRows ?? directGroupRows(deps.questdb) },
+      cacheTtlMs(deps),
+    ),
     ...analyticsRoutes(db, deps.questdb),
     ...jobRoutes(db, deps.jobs ?? new BackgroundJobs(db, logger), configured),
     ...hopecloudRoutes(db, hopecloud),

@@ -5,6 +5,7 @@ import type { Config } from "../ground/config.ts";
 import type { Logger } from "../ground/logger.ts";
 import type { RateLimitOptions } from "./auth/rate-limit.ts";
 import type { BackgroundJobs } from "./background.ts";
+import type { GroupRows } from "./energy/group-rows.ts";
 import type { Dependencies, HealthMonitor } from "./health.ts";
 import type { ReplacementSender } from "./replacements/producer.ts";
 import type { BroadcastSender } from "./ws/broadcast-producer.ts";
@@ -33,6 +34,8 @@ export interface ApiDependencies extends Dependencies {
   monitoring?: LiveMonitor;
   /** Publishes admins' broadcasts for every instance's feed; default none: the broadcast route answers 503. */
   broadcasts?: BroadcastSender;
+  /** Where the group routes read the group views; default straight from `questdb` (energy/group-rows.ts). */
+  groupRows?: GroupRows;
   /** Publishes meter replacements on the telemetry topic; default a producer on `kafka`, connected on first use. */
   replacements?: ReplacementSender;
 }

@@ -16,6 +16,7 @@ import { migrate } from "../schemas/postgres/migrate.ts";
 import { ensureLedgerTables } from "../schemas/questdb/ledger.ts";
 import { createApp } from "./app.ts";
 import { BackgroundJobs } from "./background.ts";
+import { VersionedGroupRows } from "./energy/group-rows.ts";
 import { HealthMonitor } from "./health.ts";
 import { ReplacementProducer } from "./replacements/producer.ts";
 import { startLiveMonitoring } from "./ws/server.ts";
@@ -47,6 +48,11 @@ export async function serve(): Promise<void> {
   const dependencies = { kafka, questdb, postgres, mqttConnected: () => broker.connected };
   const health = new HealthMonitor(dependencies, { logger, components: supervisedComponents() });
   health.start();
+  const groupRows =
+    config.api.groupRowsPollMs > 0
+      ? new VersionedGroupRows(questdb, { pollMs: config.api.groupRowsPollMs, logger })
+      : undefined;
+  await groupRows?.start();
   const app = createApp({
     ...dependencies,
     health,
@@ -61,6 +67,7 @@ export async function serve(): Promise<void> {
     monitoring: live.monitor,
     broadcasts: live.broadcasts,
     replacements,
+    ...(groupRows ? { groupRows } : {}),
   });
   const server = listen(
     { fetch: app.fetch, port: config.api.port, hostname: "0.0.0.0", websocket: { server: live.wss } },
@@ -76,6 +83,7 @@ export async function serve(): Promise<void> {
     await jobs.stop();
     await replacements.stop();
     await health.stop();
+    await groupRows?.stop();
     cloud?.close();
     await broker.endAsync();
     await Promise.all([questdb.end(), postgres.end()]);

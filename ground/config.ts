@@ -56,6 +56,7 @@ const envSchema = z.object({
   WATTLINE_API_ANON_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(20),
   WATTLINE_API_SOC_MAX_AGE_S: z.coerce.number().int().min(0).default(900),
   WATTLINE_API_CACHE_TTL_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
+  WATTLINE_API_GROUP_ROWS_POLL_MS: z.coerce.number().int().min(0).max(60_000).default(250),
   WATTLINE_WS_COALESCE_MS: z.coerce.number().int().min(0).max(5000).default(50),
   WATTLINE_HOPECLOUD_URL: z.url().optional(),
   WATTLINE_HOPECLOUD_SIMULATOR_PORT: port(18088),
@@ -132,6 +133,8 @@ export interface Config {
     socMaxAgeS: number;
     /** How long verified API keys and energy groups' device ids are reused before the registry is read again (0: never). */
     cacheTtlMs: number;
+    /** How often the group views' version is read; answers from them are kept until it moves (0: none kept). */
+    groupRowsPollMs: number;
     /** A system's feed records within this window go to its WebSocket clients as one update. */
     wsCoalesceMs: number;
   };
@@ -250,6 +253,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       },
       socMaxAgeS: env.WATTLINE_API_SOC_MAX_AGE_S,
       cacheTtlMs: env.WATTLINE_API_CACHE_TTL_MS,
+      groupRowsPollMs: env.WATTLINE_API_GROUP_ROWS_POLL_MS,
       wsCoalesceMs: env.WATTLINE_WS_COALESCE_MS,
     },
     hopecloud: hopecloudConfig(env),

@@ -3,7 +3,7 @@
 // rows (one per system, array and currency within the group); they are read as they are and added up here, which
 // under concurrent requests is quicker than a GROUP BY in QuestDB for so few rows. Same answer and shape as
 // rollups.ts's hourTotals and dayTotals over the group's devices.
-import type pg from "pg";
+import type { GroupRows } from "./group-rows.ts";
 import { dayLabel } from "./local-time.ts";
 import {
   type DayTotal,
@@ -105,16 +105,16 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** Per hour, the group's total: hours starting in [from, to), or the hours of a local date. */
 export async function groupHourTotals(
-  questdb: pg.Pool,
+  source: GroupRows,
   group: GroupRef,
   filter: HourFilter,
 ): Promise<HourTotal[]> {
-  const params: unknown[] = [];
-  const { rows } = await questdb.query<GroupRow>(
-    `SELECT cast(hour_start AS long) t, ${FIGURES} FROM energy_hourly_groups
-     WHERE ${hoursOf(filter, params)} AND ${groupFilter(group, params)}`,
-    params,
-  );
+  const values: unknown[] = [];
+  const rows = await source.rows<GroupRow>({
+    text: `SELECT cast(hour_start AS long) t, ${FIGURES} FROM energy_hourly_groups
+     WHERE ${hoursOf(filter, values)} AND ${groupFilter(group, values)}`,
+    values,
+  });
   return sums(rows).map((s) => ({ hour_start: fromUs(s.t), ...totals(s) }));
 }
 
@@ -128,13 +128,13 @@ export function groupDayTotalsQuery(group: GroupRef, first: string, end: string)
 
 /** Per local date in [first, end), the group's total. */
 export async function groupDayTotals(
-  questdb: pg.Pool,
+  source: GroupRows,
   group: GroupRef,
   first: string,
   end: string,
 ): Promise<DayTotal[]> {
   if (first >= end) return [];
-  const { rows } = await questdb.query<GroupRow>(groupDayTotalsQuery(group, first, end));
+  const rows = await source.rows<GroupRow>(groupDayTotalsQuery(group, first, end));
   return sums(rows).map((s) => ({
     date: iso(fromUs(s.t)).slice(0, 10),
     ...totals(s),

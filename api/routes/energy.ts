@@ -7,6 +7,7 @@ import type pg from "pg";
 import { z } from "zod";
 import { siteScope } from "../auth/scope.ts";
 import { groupDayTotals, groupHourTotals } from "../energy/group-rollups.ts";
+import type { GroupRows } from "../energy/group-rows.ts";
 import { DAY_MS, datesStartingIn, localTime } from "../energy/local-time.ts";
 import { dayTotals, type HourFilter, hourTotals } from "../energy/rollups.ts";
 import { checkScope, type EnergyGroup, SCOPE_IDS, SCOPES, type Scope } from "../energy/scope.ts";
@@ -90,13 +91,19 @@ const DailyQuery = rangeQuery(MAX_DAILY_DAYS);
 const iso = (t: string) => new Date(t).toISOString();
 
 /** A device's hours from its rows; a site's, system's or array's from its group rows. */
-const hoursOf = (questdb: pg.Pool, scope: Scope, id: string, group: EnergyGroup, filter: HourFilter) =>
+const hoursOf = (
+  { questdb, groups }: Sources,
+  scope: Scope,
+  id: string,
+  group: EnergyGroup,
+  filter: HourFilter,
+) =>
   scope === "device"
     ? hourTotals(questdb, group.devices, filter)
-    : groupHourTotals(questdb, { kind: scope, id }, filter);
+    : groupHourTotals(groups, { kind: scope, id }, filter);
 
 const daysOf = (
-  questdb: pg.Pool,
+  { questdb, groups }: Sources,
   scope: Scope,
   id: string,
   group: EnergyGroup,
@@ -105,10 +112,16 @@ const daysOf = (
 ) =>
   scope === "device"
     ? dayTotals(questdb, group.devices, first, end)
-    : groupDayTotals(questdb, { kind: scope, id }, first, end);
+    : groupDayTotals(groups, { kind: scope, id }, first, end);
+
+/** A device's rows are read from `questdb`, a group's from `groups`. */
+interface Sources {
+  questdb: pg.Pool;
+  groups: GroupRows;
+}
 
 /** `groupCacheTtlMs`: how long a node's device ids are reused (energy/scope-cache.ts); 0 reads them every request. */
-export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: number) {
+export function energyRoutes(db: pg.Pool, sources: Sources, groupCacheTtlMs: number) {
   const resolveScope = cachedScopeResolver(db, groupCacheTtlMs);
   /** The node's group, when the key may see it (a 404 otherwise, as for an unknown node). */
   const groupOf = async (q: { scope: Scope; id: string }, c: Context) =>
@@ -130,7 +143,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
       },
       handler: async ({ query }, c) => {
         const group = await groupOf(query, c);
-        const hours = await hoursOf(questdb, query.scope, query.id, group, {
+        const hours = await hoursOf(sources, query.scope, query.id, group, {
           from: Date.parse(query.from),
           to: Date.parse(query.to),
         });
@@ -175,7 +188,7 @@ export function energyRoutes(db: pg.Pool, questdb: pg.Pool, groupCacheTtlMs: num
           from: iso(query.from),
           to: iso(query.to),
           devices: group.devices.length,
-          rows: await daysOf(questdb, query.scope, query.id, group, first, end),
+          rows: await daysOf(sources, query.scope, query.id, group, first, end),
         };
       },
     }),

@@ -9,6 +9,7 @@ import { zoneClock } from "../../pipelines/core/hours.ts";
 import type { SiteScope } from "../auth/scope.ts";
 import { row, rows } from "../db.ts";
 import { groupFilter, groupHourTotals } from "../energy/group-rollups.ts";
+import { directGroupRows } from "../energy/group-rows.ts";
 import { dayLabel } from "../energy/local-time.ts";
 import { fromUs, inDevices, priced } from "../energy/rollups.ts";
 import { SYSTEM_DEVICES_SQL } from "../energy/scope.ts";
@@ -94,7 +95,7 @@ async function chart(questdb: pg.Pool, system: number, zone: string, now: number
   const values = starts.map(() => 0);
   const index = new Map(starts.map((s, i) => [s, i]));
   // A device counted on another clock than the site's has its hours placed in the site hour they start in.
-  const hours = await groupHourTotals(questdb, generationOf(system), {
+  const hours = await groupHourTotals(directGroupRows(questdb), generationOf(system), {
     from: first,
     to: clock.bucketOf(now).end,
   });
