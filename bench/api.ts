@@ -6,7 +6,10 @@
 // days), then 10,000 devices over a year of daily rows (whose device-row sum, 10,000 bound ids over 3.65 M rows, is
 // measured on a few requests only). The API is `wattline api` in a process of its own, as deployed, with its default
 // caches (API key, the site's device ids; WATTLINE_API_CACHE_TTL_MS), refreshed as they expire; the clients here keep
-// their connections alive, as a dashboard's browser does. Node CPU per request is the API process's (from /proc) for
+// their connections alive, as a dashboard's browser does. Two API processes answer: one as deployed, which keeps a
+// statement's group rows until the group views apply a transaction (WATTLINE_API_GROUP_ROWS_POLL_MS), and one that
+// queries QuestDB on every request (the poll set to 0). Throughout, a writer commits one energy_daily row of another
+// site every second, as the ledger's checkpoints do, so the views move and the kept rows are dropped every second. Node CPU per request is the API process's (from /proc) for
 // the API, this process's for PGWire. The devices mirror and the device rows are written directly
 // over ILP, the mirror first (the group views join the rows to it as they arrive). Device ids and dates are the same
 // in every run, so a rerun rewrites the same rows (DEDUP UPSERT) rather than adding symbols to the shared tables; the
@@ -215,27 +218,33 @@ function line(name: string, s: Summary): void {
   );
 }
 
-/** Seeds a case, then measures the route against its group-row SQL and the device-row sum. */
+interface ApiProcess {
+  port: number;
+  pid: number;
+}
+
+/** Seeds a case, then measures the route (kept group rows, and queried every request) against its SQL. */
 async function bench(
   c: Case,
-  port: number,
+  apis: { kept: ApiProcess; queried: ApiProcess },
   headers: Record<string, string>,
-  apiCpuMs: () => number,
   requests: number,
 ): Promise<void> {
   await seed(c);
   const params = new URLSearchParams({ scope: "site", id: c.site, from: c.from, to: c.to });
-  const url = `http://127.0.0.1:${port}/api/v1/energy/daily?${params}`;
   const expectedWh = c.devices.reduce((wh, _, i) => wh + energyOf(i), 0);
-  const viaApi: Path = {
+  const viaApi = (api: ApiProcess): Path => ({
     once: async () => {
+      const url = `http://127.0.0.1:${api.port}/api/v1/energy/daily?${params}`;
       const { status, text } = await getText(url, headers);
       const body = JSON.parse(text) as { rows: { energy_wh: number; devices: number }[] };
       if (status !== 200 || body.rows.length !== c.dates.length || body.rows[0]?.energy_wh !== expectedWh)
         throw new Error(`unexpected answer ${status}: ${text.slice(0, 300)}`);
     },
-    cpuMs: apiCpuMs,
-  };
+    cpuMs: processCpuMs(api.pid),
+  });
+  const keptApi = viaApi(apis.kept);
+  const queriedApi = viaApi(apis.queried);
   const query = (statement: { text: string; values: unknown[] }): Path => ({
     once: async () => {
       const { rows } = await (questdb as pg.Pool).query(statement);
@@ -247,11 +256,14 @@ async function bench(
   const groupSql = query(groupDayTotalsQuery({ kind: "site", id: c.site }, c.first, c.end));
   const deviceSql = query(dayTotalsQuery(c.devices, c.first, c.end));
   const slow = c.devices.length > 1000;
-  const paths = slow ? [viaApi, groupSql] : [viaApi, deviceSql, groupSql];
+  const paths = slow ? [keptApi, queriedApi, groupSql] : [keptApi, queriedApi, deviceSql, groupSql];
   // Warm every path (connections, QuestDB's query cache, JIT) before measuring.
   await alternate(100, paths);
+  const kept0 = await keptAnswers(apis.kept, headers);
   const measured = (await alternate(requests, paths)).map(summary);
+  const kept = await keptAnswers(apis.kept, headers);
   const api = measured[0];
+  const queried = measured[1];
   const group = measured[paths.indexOf(groupSql)];
   const devicesSql = slow
     ? summary(await measure(SLOW_REQUESTS, deviceSql, TIME_LIMIT_MS))
@@ -260,11 +272,19 @@ async function bench(
   console.log(
     `GET /api/v1/energy/daily: 1 site, ${c.devices.length} devices, ${c.dates.length} days (${rows} rows summed per request), ${CONCURRENCY} concurrent, QuestDB pool ${POOL_SIZE}, ${ROUNDS} alternating rounds`,
   );
-  if (!api || !group || !devicesSql) throw new Error("a path was not measured");
+  if (!api || !queried || !group || !devicesSql) throw new Error("a path was not measured");
   line("API over HTTP      ", api);
+  const asked = kept.kept - kept0.kept + kept.queried - kept0.queried;
+  console.log(
+    `    (group rows kept until the views move: ${asked === 0 ? "none asked" : `${(((kept.kept - kept0.kept) / asked) * 100).toFixed(1)} % of asks answered from kept rows`}, views moved every ${WRITE_EVERY_MS} ms)`,
+  );
+  line("API, queried always", queried);
   line("QuestDB over PGWire", devicesSql);
   console.log(
     `  ratio API/direct   p50 ${(api.p50 / devicesSql.p50).toFixed(2)}×  p95 ${(api.p95 / devicesSql.p95).toFixed(2)}×  p99 ${(api.p99 / devicesSql.p99).toFixed(2)}×  throughput ${(devicesSql.rps / api.rps).toFixed(2)}× lower`,
+  );
+  console.log(
+    `  ratio API/group SQL p95: kept ${(api.p95 / group.p95).toFixed(2)}×, queried always ${(queried.p95 / group.p95).toFixed(2)}×`,
   );
   line("group rows, PGWire ", group);
   console.log(
@@ -315,27 +335,88 @@ async function listening(port: number): Promise<void> {
   }
 }
 
-let keyId: number | undefined;
+/** The kept and queried group-row answers the API has counted (its /metrics, with an admin key). */
+async function keptAnswers(api: ApiProcess, headers: Record<string, string>) {
+  const { text } = await getText(`http://127.0.0.1:${api.port}/metrics`, { ...headers, ...adminHeaders });
+  const count = (answer: string) =>
+    Number(
+      text
+        .split("\n")
+        .find((l) => l.startsWith(`wattline_api_group_rows_total{answer="${answer}"}`))
+        ?.split(" ")
+        .at(-1) ?? 0,
+    );
+  return { kept: count("kept"), queried: count("queried") };
+}
+
+const WRITE_EVERY_MS = 1000;
+
+/** One energy_daily row of a device outside the bench's sites each second: the views move, the answers do not. */
+function moveViews(): () => Promise<void> {
+  let stopped = false;
+  const done = (async () => {
+    const sender = await questdbSender(config);
+    try {
+      // In the mirror, with a site of its own: the views join its rows and change with each.
+      sender
+        .table("devices")
+        .symbol("device_id", `bench-api-${run}-writer`)
+        .symbol("site_id", `bench-api-${run}-w`);
+      await sender.symbol("timezone", ZONE).symbol("kind", "meter").at(0n, "us");
+      for (let i = 0; !stopped; i++) {
+        sender
+          .table("energy_daily")
+          .symbol("device_id", `bench-api-${run}-writer`)
+          .symbol("confidence", "high");
+        await sender.floatColumn("energy_wh", i).at(BigInt(Date.UTC(1990, 0, 1)) * 1000n, "us");
+        await sender.flush();
+        await new Promise((r) => setTimeout(r, WRITE_EVERY_MS));
+      }
+    } finally {
+      await sender.close();
+    }
+  })();
+  return async () => {
+    stopped = true;
+    await done;
+  };
+}
+
+const keyIds: number[] = [];
+let adminHeaders: Record<string, string> = {};
 const cases = MONTH_ONLY ? [MONTH] : [MONTH, YEAR];
-const port = await freePort();
 // No per-key limit: the bench's one key makes every request.
-const api = wattline("api", ["api"], {
-  WATTLINE_API_PORT: String(port),
-  WATTLINE_API_RATE_LIMIT_PER_S: "0",
-  WATTLINE_METRICS_PORT: "0",
-  WATTLINE_LOG_LEVEL: "warn",
-});
+const startApi = async (pollMs: string) => {
+  const port = await freePort();
+  const child = wattline("api", ["api"], {
+    WATTLINE_API_PORT: String(port),
+    WATTLINE_API_RATE_LIMIT_PER_S: "0",
+    WATTLINE_METRICS_PORT: "0",
+    WATTLINE_LOG_LEVEL: "warn",
+    WATTLINE_API_GROUP_ROWS_POLL_MS: pollMs,
+  });
+  return { port, child };
+};
+const apis = [await startApi("250"), await startApi("0")];
+const stopWriter = moveViews();
 try {
   const key = await createApiKey(postgres, `bench-api-${run}-viewer`, "viewer");
-  keyId = key.id;
-  await listening(port);
-  if (api.pid === undefined) throw new Error("the API process did not start");
+  const admin = await createApiKey(postgres, `bench-api-${run}-admin`, "admin");
+  keyIds.push(key.id, admin.id);
+  adminHeaders = { Authorization: `Bearer ${admin.key}` };
+  const [kept, queried] = apis.map(({ port, child }) => {
+    if (child.pid === undefined) throw new Error("an API process did not start");
+    return { port, pid: child.pid };
+  }) as [ApiProcess, ApiProcess];
+  await listening(kept.port);
+  await listening(queried.port);
   const headers = { Authorization: `Bearer ${key.key}` };
-  for (const c of cases) await bench(c, port, headers, processCpuMs(api.pid), REQUESTS);
+  for (const c of cases) await bench(c, { kept, queried }, headers, REQUESTS);
 } finally {
-  await stop([api]);
+  await stopWriter();
+  await stop(apis.map((a) => a.child));
   agent.destroy();
-  if (keyId !== undefined) await postgres.query("DELETE FROM api_keys WHERE id = $1", [keyId]);
+  if (keyIds.length > 0) await postgres.query("DELETE FROM api_keys WHERE id = ANY($1)", [keyIds]);
   for (const c of cases) {
     await postgres.query("DELETE FROM devices WHERE device_id = ANY($1)", [c.devices]);
     await postgres.query("DELETE FROM sites WHERE id = $1", [c.site]);
