@@ -141,6 +141,9 @@ class Runtime<N extends RecordName, S> implements RunningRuntime {
     const consumer = this.#kafka.consumer({
       groupId: this.#options.groupId,
       partitionAssigners: [coPartitionedAssigner(() => [...this.#slots.keys()])],
+      sessionTimeout: this.#config.runtime.sessionTimeoutMs,
+      // kafkajs's default of 3 s suits its default session of 30 s; a shorter session needs a third of it at most.
+      heartbeatInterval: Math.min(3000, Math.floor(this.#config.runtime.sessionTimeoutMs / 3)),
       ...this.#options.consumer,
     });
     this.#consumer = consumer;

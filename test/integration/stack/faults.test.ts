@@ -45,6 +45,8 @@ const stack = await ownStack("faults", {
   WATTLINE_KAFKA_NODES: "3",
   WATTLINE_KAFKA_PARTITIONS: "2",
   WATTLINE_CHECKPOINT_MS: "2000",
+  // A killed processor's partitions move after 10 s rather than 30 s.
+  WATTLINE_SESSION_TIMEOUT_MS: "10000",
   WATTLINE_LOG_LEVEL: "warn",
   ...FAST,
 });
