@@ -9,9 +9,10 @@
 // the last record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
 //
 // A checkpoint is taken under the lock (everything it writes is copied out of memory at once) and committed off
-// it, so that batches go on while the transaction's round trips run. Commits run one at a time, in order: the next
-// checkpoint waits for the previous one's commit. A failed commit fails the task, whose memory is then dropped, as
-// after a crash: what the failed transaction held is re-read from the last committed offsets.
+// it, so that batches go on while the transaction's round trips run. Commits run one at a time, in order: a
+// checkpoint that falls due while the previous one commits is taken by the first batch or tick after that commit.
+// A failed commit fails the task, whose memory is then dropped, as after a crash: what the failed transaction held
+// is re-read from the last committed offsets.
 import type { Logger } from "../../ground/logger.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import type { RecordName } from "../../schemas/generated/types.ts";
@@ -28,6 +29,9 @@ import {
 import { serial } from "./serial.ts";
 import { MemoryStateStore, NoStateStore } from "./state-store.ts";
 import { TaskError, type TaskStage } from "./task-error.ts";
+
+/** How soon a checkpoint deferred by a commit under way is looked at again when no batch comes. */
+const CHECK_DEFERRED_MS = 100;
 
 export interface TaskSettings {
   partition: number;
@@ -74,6 +78,8 @@ export class PartitionTask<N extends RecordName, S> {
   #checkpointAsked = false;
   /** The commit of the last checkpoint taken; it never rejects (a failure fails the task). */
   #committing: Promise<void> = Promise.resolve();
+  /** A checkpoint's commit is under way. */
+  #inFlight = false;
   /** init was called: close must be too. */
   #initialised = false;
 
@@ -133,6 +139,9 @@ export class PartitionTask<N extends RecordName, S> {
   nextDue(): number {
     if (this.#status !== "open" || this.#closing) return Number.POSITIVE_INFINITY;
     let due = this.#lastCheckpoint + this.#settings.checkpointMs;
+    // A checkpoint due during a commit waits for it: looked at again shortly, not in a loop.
+    if (this.#inFlight)
+      due = Math.max(due, this.#settings.clock() + Math.min(CHECK_DEFERRED_MS, this.#settings.checkpointMs));
     for (const p of this.#punctuations) due = Math.min(due, p.next);
     return due;
   }
@@ -288,7 +297,11 @@ export class PartitionTask<N extends RecordName, S> {
         this.#fail(stage, err);
       }
       const at = now ?? this.#settings.clock();
-      if (force || this.#checkpointAsked || at - this.#lastCheckpoint >= this.#settings.checkpointMs) {
+      const due = this.#checkpointAsked || at - this.#lastCheckpoint >= this.#settings.checkpointMs;
+      // While a commit is under way, a due checkpoint is deferred rather than waited for under the lock: batches go
+      // on, and the first batch or tick after the commit takes everything since (a slow sink makes larger commits,
+      // not a stalled partition).
+      if (force || (due && !this.#inFlight)) {
         await this.#committing;
         if (this.#failure) throw this.#failure;
         const committed = this.#checkpoint(at);
@@ -362,10 +375,15 @@ export class PartitionTask<N extends RecordName, S> {
       end();
       return true;
     };
-    const done = commit().catch((err: unknown) => {
-      this.#failed("checkpoint", err);
-      return false;
-    });
+    this.#inFlight = true;
+    const done = commit()
+      .catch((err: unknown) => {
+        this.#failed("checkpoint", err);
+        return false;
+      })
+      .finally(() => {
+        this.#inFlight = false;
+      });
     this.#committing = done.then(() => undefined);
     return done;
   }
