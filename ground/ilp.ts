@@ -62,6 +62,28 @@ export class IlpBody implements RowWriter {
     return this;
   }
 
+  /**
+   * Starts a row with a table name and symbols that `IlpBody.encodeHead` encoded: rows that share them (a device's
+   * readings) copy their bytes instead of escaping each name and value again. More symbols may follow.
+   */
+  head(bytes: IlpHead): this {
+    if (this.#pos !== this.#rowStart) throw new Error("Table name has already been set");
+    this.#reserve(bytes.length + SLACK);
+    this.#copy(bytes);
+    this.#hasColumns = false;
+    return this;
+  }
+
+  /** The bytes `write` makes with `table` and `symbol` calls, for `head`. */
+  static encodeHead(write: (body: IlpBody) => void): IlpHead {
+    headScratch ??= new IlpBody(false); // symbols are text whatever the protocol
+    headScratch.discard();
+    write(headScratch);
+    if (headScratch.#hasColumns || headScratch.#pos === 0)
+      throw new Error("A row head is a table and symbols");
+    return new Uint8Array(headScratch.#buf.subarray(0, headScratch.#pos)); // a copy: the scratch is reused
+  }
+
   symbol(name: string | IlpName, value: unknown): this {
     if (this.#hasColumns) throw new Error("Symbol can be added only before any column added");
     this.#reserve(SLACK);
@@ -277,6 +299,11 @@ export class IlpBody implements RowWriter {
     this.#pos = pos;
   }
 }
+
+/** A row's table name and symbols as bytes (`IlpBody.encodeHead`). */
+export type IlpHead = Uint8Array;
+
+let headScratch: IlpBody | undefined;
 
 /** The ASCII characters the client writes a backslash before, outside quotes and inside them (as 1). */
 const ESCAPED = escapes("\\\n\r ,=");

@@ -114,19 +114,33 @@ export function addOutput(buckets: Map<number, HourBucket>, output: Output, cloc
     case "late":
       return;
     case "ledger": {
-      for (const share of attribute(output.from, output.to, output.delta_wh, clock)) {
-        const into = buckets.get(share.hour_start);
-        if (into === undefined) {
-          buckets.set(share.hour_start, bucket(share.hour_start, share.energy_wh, 1, output.confidence));
-        } else {
-          into.energy_wh += share.energy_wh;
-          into.intervals += 1;
-          into.confidence = lowestConfidence(into.confidence, output.confidence);
-        }
-      }
+      // An interval within one hour is that hour's whole share, as `attribute` has it, without its array.
+      const first = output.from < output.to ? clock.bucketOf(output.from) : undefined;
+      if (first !== undefined && output.to <= first.end)
+        addShare(buckets, first.start, output.delta_wh, output.confidence);
+      else
+        for (const share of attribute(output.from, output.to, output.delta_wh, clock))
+          addShare(buckets, share.hour_start, share.energy_wh, output.confidence);
       if (output.classification === "reset") counts(buckets, clock.bucketOf(output.to).start).resets++;
       return;
     }
+  }
+}
+
+/** Merges an interval's share of one hour into its bucket. */
+function addShare(
+  buckets: Map<number, HourBucket>,
+  hour_start: number,
+  energy_wh: number,
+  confidence: Confidence,
+): void {
+  const into = buckets.get(hour_start);
+  if (into === undefined) {
+    buckets.set(hour_start, bucket(hour_start, energy_wh, 1, confidence));
+  } else {
+    into.energy_wh += energy_wh;
+    into.intervals += 1;
+    into.confidence = lowestConfidence(into.confidence, confidence);
   }
 }
 

@@ -5,10 +5,11 @@
 // A replay rewrites every reading of its range, several rows each: `writeReadingRow` and `writeLedgerRow` write a
 // reading's rows straight into a bulk ILP body (ground/ilp.ts).
 import type pg from "pg";
-import { type IlpBody, ilpName } from "../../ground/ilp.ts";
+import { IlpBody, ilpName } from "../../ground/ilp.ts";
 import type { RowWriter } from "../../ground/questdb.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import type { Anomaly, AnomalyType, LedgerEntry } from "../core/outputs.ts";
+import { RowHeads } from "./row-heads.ts";
 
 export const DAY_MS = 86_400_000;
 
@@ -161,12 +162,8 @@ export async function writeDay(sender: RowWriter, d: StoredDay): Promise<void> {
  * A `readings` row, as `LedgerRows.writeTo` (sink.ts) writes it, byte for byte: keep the two alike. For the
  * replay, which writes every reading of its range and needs no map of them.
  */
-export function writeReadingRow(body: IlpBody, r: TelemetryReading): void {
-  body
-    .table(N.readings)
-    .symbol(N.device_id, r.device_id)
-    .symbol(N.ts_source, r.ts_source)
-    .symbol(N.source, r.source);
+export function writeReadingRow(body: IlpBody, r: TelemetryReading, heads: RowHeads): void {
+  body.head(heads.get(r.device_id, r.ts_source, r.source));
   body.floatColumn(N.energy_wh_total, r.energy_wh_total);
   if (r.power_w !== null) body.floatColumn(N.power_w, r.power_w);
   if (r.boot_id !== null) body.stringColumn(N.boot_id, r.boot_id);
@@ -176,18 +173,38 @@ export function writeReadingRow(body: IlpBody, r: TelemetryReading): void {
 }
 
 /** A `ledger` row of an entry, or the zero row of a dropped glitch, as `LedgerRows.writeTo` writes it. */
-export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly): void {
-  body.table(N.ledger).symbol(N.device_id, e.device_id);
+export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly, heads: RowHeads): void {
   if (e.kind === "ledger") {
-    body.symbol(N.classification, e.classification).symbol(N.confidence, e.confidence);
+    body.head(heads.get(e.device_id, e.classification, e.confidence));
     if (e.replacement) body.symbol(N.ended_by, "replacement");
     body.timestampColumnMs(N.from_ts, e.from).floatColumn(N.delta_wh, e.delta_wh);
     body.atMs(e.to);
   } else {
-    body.symbol(N.classification, e.type).floatColumn(N.delta_wh, 0);
+    body.table(N.ledger).symbol(N.device_id, e.device_id).symbol(N.classification, e.type);
+    body.floatColumn(N.delta_wh, 0);
     body.atMs(e.ts);
   }
 }
+
+/** The heads of `readings` rows by device, ts_source and source, for `writeReadingRow`. */
+export const readingHeads = (): RowHeads =>
+  new RowHeads((device, tsSource, source) =>
+    IlpBody.encodeHead((b) =>
+      b.table(N.readings).symbol(N.device_id, device).symbol(N.ts_source, tsSource).symbol(N.source, source),
+    ),
+  );
+
+/** The heads of `ledger` rows by device, classification and confidence, for `writeLedgerRow`. */
+export const ledgerHeads = (): RowHeads =>
+  new RowHeads((device, classification, confidence) =>
+    IlpBody.encodeHead((b) =>
+      b
+        .table(N.ledger)
+        .symbol(N.device_id, device)
+        .symbol(N.classification, classification)
+        .symbol(N.confidence, confidence),
+    ),
+  );
 
 /** The names the row writers use. */
 const N = {

@@ -17,14 +17,12 @@ export type TelemetryInput =
   | { name: "MeterReplacement"; record: ReplacementRecord };
 
 export function toReading(r: TelemetryReading): Reading {
-  return {
-    device_id: r.device_id,
-    ts: r.ts,
-    energy_wh_total: r.energy_wh_total,
-    ...(r.power_w !== null ? { power_w: r.power_w } : {}),
-    ...(r.boot_id !== null ? { boot_id: r.boot_id } : {}),
-    ...(r.seq !== null ? { seq: r.seq } : {}),
-  };
+  // The optional fields are set in place: a spread would build an object for each, for every reading.
+  const reading: Reading = { device_id: r.device_id, ts: r.ts, energy_wh_total: r.energy_wh_total };
+  if (r.power_w !== null) reading.power_w = r.power_w;
+  if (r.boot_id !== null) reading.boot_id = r.boot_id;
+  if (r.seq !== null) reading.seq = r.seq;
+  return reading;
 }
 
 export function toReplacement(r: ReplacementRecord): MeterReplacement {

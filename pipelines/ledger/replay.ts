@@ -19,12 +19,15 @@ import { ledgerRebuild } from "../core/ledger-stream.ts";
 import type { Anomaly, LedgerEntry, Output } from "../core/outputs.ts";
 import { parseTimestamp } from "../core/reading.ts";
 import type { DeviceInput } from "../core/replacement.ts";
+import { ReadAhead } from "../runtime/read-ahead.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import {
   DAY_MS,
+  ledgerHeads,
   queryAnomalies,
   queryDays,
   queryHours,
+  readingHeads,
   writeLedgerRow,
   writeReadingRow,
 } from "./energy-rows.ts";
@@ -186,6 +189,7 @@ class ChunkedWriter {
   readonly counts = { readings: 0, ledger: 0, anomalies: 0, hourly: 0, daily: 0 };
   rows = new LedgerRows();
   #lanes: { readings: Lane; ledger: Lane } | undefined;
+  readonly #heads = { readings: readingHeads(), ledger: ledgerHeads() };
   /** Rows sent straight into the bodies since the last chunk. */
   #streamed = 0;
 
@@ -199,13 +203,13 @@ class ChunkedWriter {
   reading(r: TelemetryReading): void {
     this.counts.readings++;
     this.#streamed++;
-    if (this.#lanes) writeReadingRow(this.#lanes.readings.body, r);
+    if (this.#lanes) writeReadingRow(this.#lanes.readings.body, r, this.#heads.readings);
   }
 
   ledger(e: LedgerEntry | Anomaly): void {
     this.counts.ledger++;
     this.#streamed++;
-    if (this.#lanes) writeLedgerRow(this.#lanes.ledger.body, e);
+    if (this.#lanes) writeLedgerRow(this.#lanes.ledger.body, e, this.#heads.ledger);
   }
 
   async maybeFlush(): Promise<void> {
@@ -316,10 +320,12 @@ class Replay {
   async run(): Promise<void> {
     await this.#snapshot();
     this.#report(1);
+    const ahead = new ReadAhead();
     await readTopic(this.kafka, TOPICS.telemetry, {
       until: this.#until,
-      onBatch: (p, messages) => this.#pass1(p, messages),
+      onBatch: (p, messages) => ahead.add(() => this.#pass1(p, messages)),
     });
+    await ahead.settled();
     for (const [device, fold] of this.#folds) this.#ledgerRows(device, fold.finish());
     if (this.#late.size > 0) await this.#pass2();
     await this.out.flush();
@@ -361,8 +367,7 @@ class Replay {
       }
       const outputs = fold.step(toInput(input));
       // The ledger counts the first of two readings with one ts: so does the readings table, as in the stream.
-      if (inRange && !outputs.some((o) => o.kind === "duplicate" && o.ts === record.ts))
-        this.#inputRow(input);
+      if (inRange && !duplicateAt(outputs, record.ts)) this.#inputRow(input);
       if (fold.late) {
         // Its outputs so far may differ from the batch's: pass 2 rewrites its rows from all its readings.
         this.#folds.delete(device);
@@ -372,8 +377,6 @@ class Replay {
     this.records += messages.length;
     this.#advance(1, partition, messages);
     await this.out.maybeFlush();
-    // A turn of the event loop: the requests in flight go on uploading while the next batch is folded.
-    await new Promise((resolve) => setImmediate(resolve));
   }
 
   async #pass2(): Promise<void> {
@@ -485,4 +488,10 @@ class Replay {
       .sort((a, b) => a.partition - b.partition);
     this.onProgress({ pass, partitions });
   }
+}
+
+/** Whether the fold's outputs flag the input at `ts` a duplicate (a loop: a closure per reading adds up). */
+function duplicateAt(outputs: readonly Output[], ts: number): boolean {
+  for (const o of outputs) if (o.kind === "duplicate" && o.ts === ts) return true;
+  return false;
 }

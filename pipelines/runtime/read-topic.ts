@@ -70,9 +70,7 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
               return;
             }
             // A batch fetched before the seek took hold starts too early.
-            const messages = batch.messages.filter(
-              (m) => BigInt(m.offset) <= last && BigInt(m.offset) >= first(batch.partition),
-            );
+            const messages = within(batch.messages, first(batch.partition), last);
             if (messages.length > 0) await options.onBatch(batch.partition, messages);
             passed(batch.partition, BigInt(batch.lastOffset()));
           },
@@ -87,4 +85,15 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
     await admin.deleteGroups([groupId]).catch(() => {});
     await admin.disconnect();
   }
+}
+
+/** The messages with offsets in [first, last]: the batch itself when its first and last are (its offsets rise). */
+function within(messages: KafkaMessage[], first: bigint, last: bigint): KafkaMessage[] {
+  const head = messages[0];
+  const tail = messages.at(-1);
+  if (head && tail && BigInt(head.offset) >= first && BigInt(tail.offset) <= last) return messages;
+  return messages.filter((m) => {
+    const offset = BigInt(m.offset);
+    return offset >= first && offset <= last;
+  });
 }
