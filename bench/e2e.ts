@@ -112,7 +112,9 @@ const committed = (groupId: string, topic: string): Stage => ({
 const processed = (name: string, metricsPort: number): Stage => ({
   name,
   done: async () => {
-    const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    // A kept-alive connection that the metrics server closes as it is reused resets: asked once more.
+    const url = `http://127.0.0.1:${metricsPort}/metrics`;
+    const text = await (await fetch(url).catch(() => fetch(url))).text();
     const line = text
       .split("\n")
       .find((l) => l.startsWith(`wattline_processor_records_total{processor="${name}"}`));
