@@ -71,7 +71,14 @@ export async function readTopic(kafka: Kafka, topic: string, options: ReadOption
             }
             // A batch fetched before the seek took hold starts too early.
             const messages = within(batch.messages, first(batch.partition), last);
-            if (messages.length > 0) await options.onBatch(batch.partition, messages);
+            try {
+              if (messages.length > 0) await options.onBatch(batch.partition, messages);
+            } catch (err) {
+              // The read ends with the handler's error: kafkajs would otherwise retry the batch for ever.
+              consumer.pause([{ topic, partitions: [batch.partition] }]);
+              reject(err);
+              return;
+            }
             passed(batch.partition, BigInt(batch.lastOffset()));
           },
         })
