@@ -11,6 +11,7 @@ import { questdbPool, questdbSender } from "../ground/questdb.ts";
 import { migrate } from "../schemas/postgres/migrate.ts";
 import { ensureHistoryTable } from "../schemas/questdb/status-history.ts";
 import { chargingProcessor } from "./charging/processor.ts";
+import { BATCHING_FETCH } from "./runtime/batching-fetch.ts";
 import { every } from "./runtime/periodic.ts";
 import { startRuntime } from "./runtime/runtime.ts";
 import { statusProcessor } from "./status/processor.ts";
@@ -46,7 +47,7 @@ export async function startStatusProcessor(config: Config, logger: Logger): Prom
   const status = statusProcessor({ pool, sender, producer }, logger);
   const runtime = await startRuntime(config, logger, status.processor, {
     groupId,
-    consumer: { maxWaitTimeInMs: 1000 },
+    consumer: BATCHING_FETCH,
   });
   const sweeper = every(sweepMs, () => status.sweep(), logger, "silence sweep");
   logger.info({ groupId, sweepMs }, "status processor consuming");

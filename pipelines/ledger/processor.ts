@@ -22,6 +22,7 @@ import {
 import { comesBefore, type DeviceInput } from "../core/replacement.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
 import type { PartitionContext, Processor } from "../runtime/processor.ts";
+import { BATCHING_FETCH } from "../runtime/batching-fetch.ts";
 import { startRuntime } from "../runtime/runtime.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
@@ -82,7 +83,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   });
   const runtime = await startRuntime(config, logger, processor, {
     groupId: config.ledger.groupId,
-    consumer: { maxBytes: 8 * 1024 * 1024 },
+    consumer: { maxBytes: 8 * 1024 * 1024, ...BATCHING_FETCH },
   });
   logger.info({ group: config.ledger.groupId }, "ledger processor running");
   return {
