@@ -57,6 +57,7 @@ export function insertReading(
   }
   const clock = state.clock === null || r.ts > state.clock ? r.ts : state.clock;
   const watermark = clock - allowedLatenessMs;
+  if (i === held.length) return appended(state, r, clock, watermark);
   // The held inputs with r inserted at i, in order, split at the watermark: the first n are released. Both parts
   // are built at their size (this runs for every reading).
   let n = 0;
@@ -71,6 +72,37 @@ export function insertReading(
       ? { clock, released: state.released, releasedReplacement: state.releasedReplacement, buffer }
       : { clock, released: last.ts, releasedReplacement: isReplacement(last), buffer };
   return { state: next, released, arrival: "accepted" };
+}
+
+/**
+ * The usual case, r after every held input: the oldest ones the watermark passed are released and r joins the
+ * rest. r itself stays, since it is not late (it is at most the allowed lateness behind the clock). Native slices,
+ * because the buffer holds everything of the last allowed lateness (hundreds of inputs for a chatty device).
+ */
+function appended(
+  state: ReorderState,
+  r: DeviceInput,
+  clock: number,
+  watermark: number,
+): Release & { arrival: Arrival } {
+  const held = state.buffer;
+  let n = 0;
+  while (n < held.length && (held[n] as DeviceInput).ts < watermark) n++;
+  const buffer = n === 0 ? held.slice() : held.slice(n);
+  buffer.push(r);
+  if (n === 0)
+    return {
+      state: { clock, released: state.released, releasedReplacement: state.releasedReplacement, buffer },
+      released: [],
+      arrival: "accepted",
+    };
+  const released = held.slice(0, n);
+  const last = released[n - 1] as DeviceInput;
+  return {
+    state: { clock, released: last.ts, releasedReplacement: isReplacement(last), buffer },
+    released,
+    arrival: "accepted",
+  };
 }
 
 /** Element k of `held` with `r` inserted at i. */
