@@ -21,8 +21,8 @@ import {
 } from "../core/ledger-stream.ts";
 import { comesBefore, type DeviceInput } from "../core/replacement.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
-import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { BATCHING_FETCH } from "../runtime/batching-fetch.ts";
+import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { startRuntime } from "../runtime/runtime.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
