@@ -78,8 +78,14 @@ async function bare(): Promise<number> {
     },
   });
   const t0 = performance.now();
-  const client = await mqtt.connectAsync(config.mqtt.url, { ...credentials, clientId, clean: false });
+  // The handler is attached before the connection opens: the broker sends the queued messages right behind its
+  // CONNACK, and any emitted before a handler exists would be acknowledged and lost.
+  const client = mqtt.connect(config.mqtt.url, { ...credentials, clientId, clean: false });
   client.on("message", (topic, payload) => batches.add(bareTopic, topic.split("/")[1] ?? null, payload));
+  await new Promise<void>((resolve, reject) => {
+    client.once("connect", () => resolve());
+    client.once("error", reject);
+  });
   await until(bareTopic, N);
   const seconds = (performance.now() - t0) / 1000;
   await client.endAsync();
