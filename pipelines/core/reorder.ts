@@ -85,24 +85,11 @@ function appended(
   clock: number,
   watermark: number,
 ): Release & { arrival: Arrival } {
-  const held = state.buffer;
-  let n = 0;
-  while (n < held.length && (held[n] as DeviceInput).ts < watermark) n++;
-  const buffer = n === 0 ? held.slice() : held.slice(n);
+  const { state: next, released } = releaseBefore({ ...state, clock }, watermark);
+  // A release made a new buffer, which r may join; otherwise the held one is copied first.
+  const buffer = next.buffer === state.buffer ? state.buffer.slice() : next.buffer;
   buffer.push(r);
-  if (n === 0)
-    return {
-      state: { clock, released: state.released, releasedReplacement: state.releasedReplacement, buffer },
-      released: [],
-      arrival: "accepted",
-    };
-  const released = held.slice(0, n);
-  const last = released[n - 1] as DeviceInput;
-  return {
-    state: { clock, released: last.ts, releasedReplacement: isReplacement(last), buffer },
-    released,
-    arrival: "accepted",
-  };
+  return { state: { ...next, buffer }, released, arrival: "accepted" };
 }
 
 /** Element k of `held` with `r` inserted at i. */
