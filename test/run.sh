@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The test command. `unit` runs only the pure tests (no services); `faults` only the fault-injection run (about five
+# The test command. `unit` runs only the pure tests (no services); `faults` only the fault-injection run (about 2.5
 # minutes, a stack of its own); otherwise the local stack is started (installing what is missing), every other test
 # runs against it, and the stack is stopped again if this run started it.
 set -euo pipefail
