@@ -81,7 +81,21 @@ export async function start(): Promise<void> {
   await runSupervised(supervisor);
 }
 
-/** Registers the simulated fleet once its manifest is written, then says where everything is. */
+/** Until /health answers 200, that is until every component is ready; every 30 s it says what is still down. */
+async function ready(config: Config): Promise<void> {
+  const url = `http://127.0.0.1:${config.api.port}/health`;
+  for (let i = 1; ; i++) {
+    const answer = await fetch(url).then(
+      async (res) => (res.ok ? undefined : await res.text()),
+      () => "the API does not answer yet",
+    );
+    if (answer === undefined) return;
+    if (i % 60 === 0) say(`waiting for every component to be ready: ${answer}`);
+    await sleep(500);
+  }
+}
+
+/** Registers the simulated fleet once its manifest is written, then says where everything is once it is ready. */
 async function announce(config: Config, manifest: string): Promise<void> {
   // The simulator writes its fleet's settings as it starts; the ledger picks them up as they are registered.
   for (let i = 0; i < 600 && !existsSync(manifest); i++) await sleep(100);
@@ -92,6 +106,7 @@ async function announce(config: Config, manifest: string): Promise<void> {
       return { devices: 0, systems: 0 };
     })
     .finally(() => pool.end());
+  await ready(config);
   process.stdout.write(
     `\nWattline is running: API http://localhost:${config.api.port} (GET /health), the web app at ` +
       `http://localhost:${config.api.port}/app, ${registered.devices} simulated devices in ${registered.systems} ` +
