@@ -2,6 +2,8 @@
 // acknowledge a message only after Kafka has its record without handling one message per Kafka round trip,
 // PUBACKs are held here, in receive order (MQTT requires that order), and released as Kafka acknowledges.
 // This wraps the client's private `_sendPacket`; mqtt is pinned and the connector tests cover the behaviour.
+// Tens of thousands can be held at once, so the queue is read from a moving head (Array#shift is O(n) there), and
+// the PUBACKs released in one tick go out corked, as one write.
 import type { MqttClient } from "mqtt";
 
 interface Packet {
@@ -23,12 +25,15 @@ export function deferPubacks(client: MqttClient): DeferredAcks {
   const target = client as unknown as { _sendPacket: SendPacket };
   const send = target._sendPacket.bind(client);
   let held: Packet[] = [];
+  let head = 0;
   let credit = 0;
+  let corked = false;
   let generation = 0;
   // Held PUBACKs of a lost connection are dropped: the broker redelivers those messages on the next one.
   client.on("close", () => {
     generation++;
     held = [];
+    head = 0;
     credit = 0;
   });
   target._sendPacket = (packet, cb, ...rest) => {
@@ -46,12 +51,31 @@ export function deferPubacks(client: MqttClient): DeferredAcks {
     },
     releaseOne(of) {
       if (of !== generation) return;
-      const packet = held.shift();
-      if (packet) send(packet);
-      else credit++;
+      if (head === held.length) {
+        credit++;
+        return;
+      }
+      const packet = held[head++] as Packet;
+      if (head === held.length) {
+        held = [];
+        head = 0;
+      } else if (head >= 4096 && head * 2 >= held.length) {
+        held = held.slice(head);
+        head = 0;
+      }
+      const stream = client.stream;
+      if (!corked && stream) {
+        corked = true;
+        stream.cork();
+        process.nextTick(() => {
+          corked = false;
+          stream.uncork();
+        });
+      }
+      send(packet);
     },
     get held() {
-      return held.length;
+      return held.length - head;
     },
   };
 }
