@@ -5,6 +5,8 @@ export interface TopicPattern {
   /** The MQTT subscription filter: every `{name}` becomes `+`. */
   filter: string;
   match(topic: string): Record<string, string> | undefined;
+  /** The same for a topic already split at "/": a message tried against several routes is split once. */
+  matchLevels(parts: readonly string[]): Record<string, string> | undefined;
 }
 
 export function compileTopicPattern(pattern: string): TopicPattern {
@@ -17,22 +19,24 @@ export function compileTopicPattern(pattern: string): TopicPattern {
       );
     }
   }
+  const matchLevels = (parts: readonly string[]): Record<string, string> | undefined => {
+    if (parts.length !== levels.length) return undefined;
+    // Every level is checked before a capture object is made: most routes tried do not match.
+    for (let i = 0; i < levels.length; i++) {
+      const part = parts[i] as string;
+      if (names[i] ? part.length === 0 : part !== levels[i]) return undefined;
+    }
+    const captures: Record<string, string> = {};
+    for (let i = 0; i < levels.length; i++) {
+      const name = names[i];
+      if (name) captures[name] = parts[i] as string;
+    }
+    return captures;
+  };
   return {
     pattern,
     filter: levels.map((level, i) => (names[i] ? "+" : level)).join("/"),
-    match(topic) {
-      const parts = topic.split("/");
-      if (parts.length !== levels.length) return undefined;
-      const captures: Record<string, string> = {};
-      for (let i = 0; i < levels.length; i++) {
-        const part = parts[i] as string;
-        const name = names[i];
-        if (name) {
-          if (part.length === 0) return undefined;
-          captures[name] = part;
-        } else if (part !== levels[i]) return undefined;
-      }
-      return captures;
-    },
+    match: (topic) => matchLevels(topic.split("/")),
+    matchLevels,
   };
 }

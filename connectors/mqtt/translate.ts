@@ -72,8 +72,9 @@ export function translate(routes: readonly Route[], message: Incoming, limits: L
   const { maxPayloadBytes, maxFutureMs } = limits;
   let route: Route | undefined;
   let captures: Record<string, string> | undefined;
+  const levels = message.topic.split("/");
   for (const candidate of routes) {
-    captures = candidate.topic.match(message.topic);
+    captures = candidate.topic.matchLevels(levels);
     if (captures) {
       route = candidate;
       break;
