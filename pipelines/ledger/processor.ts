@@ -207,7 +207,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           if (o.kind === "duplicate" && o.ts === record.ts) arrival = "duplicate";
           if (o.kind === "late" && o.input.ts === record.ts) arrival = "late";
         }
-        if (arrival === "held") trackHeld(slot, record.ts, input.offset);
+        if (arrival === "held") slot.held.add(record.ts, input.offset);
         releaseHeld(slot);
         // The ledger counts the first of two readings (or replacements) with one ts: so do their tables.
         if (arrival === "duplicate") duplicatesDropped.inc();
@@ -285,20 +285,10 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
   }
 }
 
-/** A reading accepted into the reorder buffer: its offset is held until the buffer releases it. */
-function trackHeld(slot: LedgerSlot, ts: number, offset: bigint): void {
-  let i = slot.held.length;
-  while (i > 0 && (slot.held[i - 1] as { ts: number }).ts > ts) i--;
-  slot.held.splice(i, 0, { ts, offset });
-}
-
 /** Forgets the offsets of readings the buffer has released (every ts up to `released`). */
 function releaseHeld(slot: LedgerSlot): void {
   const released = slot.state.stream.reorder.released;
-  if (released === null) return;
-  let n = 0;
-  while (n < slot.held.length && (slot.held[n] as { ts: number }).ts <= released) n++;
-  if (n > 0) slot.held.splice(0, n);
+  if (released !== null) slot.held.releaseThrough(released);
 }
 
 /** A held input read again after a restore goes back into the buffer, where the checkpoint had it. */
@@ -308,5 +298,5 @@ function hold(slot: LedgerSlot, r: DeviceInput, offset: bigint): void {
   while (i > 0 && comesBefore(r, reorder.buffer[i - 1] as DeviceInput)) i--;
   const buffer = [...reorder.buffer.slice(0, i), r, ...reorder.buffer.slice(i)];
   slot.state.stream = { ...slot.state.stream, reorder: { ...reorder, buffer } };
-  trackHeld(slot, r.ts, offset);
+  slot.held.add(r.ts, offset);
 }

@@ -22,6 +22,7 @@ import type { PartitionContext } from "../runtime/processor.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { serial } from "../runtime/serial.ts";
 import { DAY_MS, dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
+import { HeldOffsets } from "./held-offsets.ts";
 import { recalculations } from "./metrics.ts";
 import { type TelemetryInput, telemetryInput, toInput } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
@@ -191,10 +192,9 @@ export class Recalculator {
     // Rows and state go out together with the partition's next checkpoint (rows first, inside its transaction):
     // the pending recalculation is cleared only by the checkpoint that makes its result durable.
     slot.state = rebuilt.state;
-    slot.held = rebuilt.state.stream.reorder.buffer.map((r) => ({
-      ts: r.ts,
-      offset: offsets.get(r) ?? slot.offset,
-    }));
+    slot.held = HeldOffsets.of(
+      rebuilt.state.stream.reorder.buffer.map((r) => ({ ts: r.ts, offset: offsets.get(r) ?? slot.offset })),
+    );
     slot.restoring.clear();
     // A snapshot newer than a late input the rebuild took in is not the batch's any more.
     const late = slot.recalcFrom;

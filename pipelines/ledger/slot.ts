@@ -16,6 +16,7 @@ import type { AnomalyType } from "../core/outputs.ts";
 import type { Reading } from "../core/reading.ts";
 import { type DeviceInput, isReplacement } from "../core/replacement.ts";
 import type { HourBucket } from "../core/rollup.ts";
+import { HeldOffsets, unpackOffsets } from "./held-offsets.ts";
 
 export interface LedgerSlot {
   device_id: string;
@@ -23,7 +24,7 @@ export interface LedgerSlot {
   /** Offset of the last input record taken in. */
   offset: bigint;
   /** The readings in the reorder buffer: their ts and offsets, in ts order. */
-  held: { ts: number; offset: bigint }[];
+  held: HeldOffsets;
   /** Offsets held at the checkpoint this slot was restored from, not read again yet. */
   restoring: Set<bigint>;
   /** When a recalculation for late readings is due (epoch ms). */
@@ -55,7 +56,7 @@ export function newSlot(device_id: string): LedgerSlot {
     device_id,
     state: newLedgerState(),
     offset: -1n,
-    held: [],
+    held: new HeldOffsets(),
     restoring: new Set(),
     recalcDue: null,
     recalcFrom: null,
@@ -118,8 +119,7 @@ export const snapshotBefore = (slot: LedgerSlot, earliest: number, zone: string)
 
 /** The lowest offset the slot needs read again after a restart, if any. */
 export function lowestHeld(slot: LedgerSlot): bigint | undefined {
-  let low: bigint | undefined;
-  for (const h of slot.held) if (low === undefined || h.offset < low) low = h.offset;
+  let low = slot.held.lowest();
   for (const o of slot.restoring) if (low === undefined || o < low) low = o;
   return low;
 }
@@ -128,7 +128,8 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
   const { fold, reorder } = slot.state.stream;
   const value: StoredState = {
     offset: Number(slot.offset),
-    held: [...slot.held.map((h) => Number(h.offset)), ...[...slot.restoring].map(Number)],
+    held: [],
+    held_packed: slot.held.pack(slot.restoring),
     clock: reorder.clock,
     released: reorder.released,
     released_replacement: reorder.releasedReplacement,
@@ -191,8 +192,8 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
           : { ts: s.provisional.ts, anomaly: s.provisional.anomaly as AnomalyType | null },
     },
     offset: BigInt(s.offset),
-    held: [],
-    restoring: new Set(s.held.map((o) => BigInt(o))),
+    held: new HeldOffsets(),
+    restoring: new Set([...s.held.map((o) => BigInt(o)), ...unpackOffsets(s.held_packed)]),
     recalcDue: s.recalc_due,
     recalcFrom: s.recalc_from,
     zone: s.zone,

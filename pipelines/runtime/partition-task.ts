@@ -198,7 +198,6 @@ export class PartitionTask<N extends RecordName, S> {
             key: letter.key,
             value: store.encode("DeadLetter", letter),
           });
-        recordsProcessed.inc({ processor: this.#processor.name }, records.length);
         if (deadLetters.length > 0) deadLettered.inc({ processor: this.#processor.name }, deadLetters.length);
         await this.#processor.process(this.#ctx, records, {
           topic: batch.topic,
@@ -208,6 +207,7 @@ export class PartitionTask<N extends RecordName, S> {
           caughtUp: batch.caughtUp,
           deadLetters,
         });
+        recordsProcessed.inc({ processor: this.#processor.name }, records.length);
       }
       const next = batch.lastOffset + 1n;
       if (position === undefined || next > position) this.#position.set(batch.topic, next);

@@ -6,7 +6,7 @@ const labelNames = ["processor"] as const;
 
 export const recordsProcessed = new Counter({
   name: "wattline_processor_records_total",
-  help: "Input records handed to the processor (dead letters excluded)",
+  help: "Input records the processor has processed (dead letters excluded)",
   labelNames,
   registers: [registry],
 });

@@ -217,13 +217,21 @@ export interface StateSnapshot {
  * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
  * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
  * again from the input topic.
- * Schema io.wattline.LedgerDeviceState v3.
+ * Schema io.wattline.LedgerDeviceState v4.
  */
 export interface LedgerDeviceState {
   /** Offset of the last input record taken into this state. */
   offset: number;
-  /** Offsets of the readings held in the reorder buffer, to read again. */
+  /**
+   * Offsets of the readings held in the reorder buffer, as versions 1 to 3 wrote them; empty from version 4
+   * on, which writes held_packed.
+   */
   held: number[];
+  /**
+   * Offsets of the readings held in the reorder buffer, to read again: zigzag LEB128 varints, each the
+   * difference from the one before (the first from 0).
+   */
+  held_packed: Buffer;
   /** The device's event time: its newest reading's ts, epoch ms. */
   clock: number | null;
   /** ts of the last reading or meter replacement released to the fold. */

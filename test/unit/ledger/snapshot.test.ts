@@ -14,6 +14,7 @@ import {
   newTouched,
   takeRows,
 } from "../../../pipelines/core/ledger-stream.ts";
+import { HeldOffsets } from "../../../pipelines/ledger/held-offsets.ts";
 import {
   decodeSlot,
   encodeSlot,
@@ -39,7 +40,9 @@ test("a rebuild from a snapshot and the inputs after its horizon gives the batch
         ledgerIngest(slot.state, r, s, L, newTouched());
         slot.offset = BigInt(i);
       }
-      slot.held = slot.state.stream.reorder.buffer.map((r) => ({ ts: r.ts, offset: offsets.get(r) ?? -1n }));
+      slot.held = HeldOffsets.of(
+        slot.state.stream.reorder.buffer.map((r) => ({ ts: r.ts, offset: offsets.get(r) ?? -1n })),
+      );
       takeRows(slot.state, s, newTouched());
       slot.zone = s.timezone;
       takeSnapshot(slot, 1);
@@ -86,10 +89,12 @@ function slotAfter(readings: ReturnType<typeof at>[]): LedgerSlot {
   for (const [i, r] of readings.entries()) {
     ledgerIngest(slot.state, r, s, L, newTouched());
     slot.offset = BigInt(i);
-    slot.held = slot.state.stream.reorder.buffer.map((b) => ({
-      ts: b.ts,
-      offset: BigInt(readings.indexOf(b as ReturnType<typeof at>)),
-    }));
+    slot.held = HeldOffsets.of(
+      slot.state.stream.reorder.buffer.map((b) => ({
+        ts: b.ts,
+        offset: BigInt(readings.indexOf(b as ReturnType<typeof at>)),
+      })),
+    );
     takeSnapshot(slot, 6 * H);
   }
   return slot;

@@ -157,6 +157,7 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
     {
       offset: 41,
       held: [40, 41],
+      held_packed: Buffer.from([0x50, 0x02]),
       clock: 1_700_000_060_000,
       released: 1_700_000_000_000,
       released_replacement: false,
@@ -192,6 +193,7 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
     {
       offset: 0,
       held: [],
+      held_packed: Buffer.alloc(0),
       clock: null,
       released: null,
       released_replacement: true,
