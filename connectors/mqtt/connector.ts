@@ -2,6 +2,7 @@
 // the dead-letter topic. A message is acknowledged to the broker only after Kafka acknowledged its record, so a
 // connector that dies in between loses nothing: the broker redelivers, and the ledger drops the duplicate.
 import mqtt, { type MqttClient } from "mqtt";
+import type { Counter } from "prom-client";
 import type { Config } from "../../ground/config.ts";
 import type { Logger } from "../../ground/logger.ts";
 import { openRecordSink } from "../../pipelines/runtime/record-sink.ts";
@@ -46,6 +47,16 @@ export async function startMqttConnector(
     reconnectPeriod: 1000,
   });
   const acks = deferPubacks(client);
+  // Counters per route, labelled once: prom-client hashes the labels of every inc() otherwise.
+  const counted = new Map<string, { in: Counter.Internal; out: Counter.Internal }>();
+  const countersOf = (route: string) => {
+    let c = counted.get(route);
+    if (c === undefined) {
+      c = { in: messagesIn.labels("mqtt", route), out: recordsOut.labels("mqtt", route) };
+      counted.set(route, c);
+    }
+    return c;
+  };
   // Emitted before the client sends the PUBACK, which deferPubacks then holds until Kafka has the record.
   client.on("message", (topic, payload, packet) => handle(topic, payload, packet.qos));
 
@@ -54,10 +65,11 @@ export async function startMqttConnector(
     const onAck = qos > 0 ? () => acks.releaseOne(generation) : undefined;
     const t = translate(routes, { topic, payload, receivedAt: Date.now(), source: "mqtt" }, limits);
     const route = t.route?.name ?? "none";
-    messagesIn.inc({ connector: "mqtt", route });
+    const counters = countersOf(route);
+    counters.in.inc();
     const out = outgoing(store, t, { source: "mqtt", where: topic, input: payload });
     batches.add(out.topic, out.key, out.value, () => {
-      if (out.reason === undefined) recordsOut.inc({ connector: "mqtt", route });
+      if (out.reason === undefined) counters.out.inc();
       else deadLettered.inc({ connector: "mqtt", route, reason: out.reason });
       onAck?.();
     });

@@ -8,6 +8,7 @@ import {
   advanceClock,
   drain,
   emptyReorder,
+  heldCount,
   insertReading,
   type Release,
   type ReorderState,
@@ -57,7 +58,8 @@ export function advance(
   const step = foldReleased(state.fold, advanceClock(state.reorder, eventTime, allowedLatenessMs), settings);
   const { fold, reorder } = step.state;
   const watermark = (reorder.clock as number) - allowedLatenessMs;
-  if (fold.pending === null || reorder.buffer.length > 0 || fold.pending.reading.ts >= watermark) return step;
+  if (fold.pending === null || heldCount(reorder.buffer) > 0 || fold.pending.reading.ts >= watermark)
+    return step;
   const flushed = flushPending(fold, settings);
   return { state: { fold: flushed.state, reorder }, outputs: [...step.outputs, ...flushed.outputs] };
 }

@@ -3,8 +3,8 @@
 // before a replacement). An input no more than the allowed lateness behind the newest one is therefore never
 // released out of order.
 //
-// It runs once per reading in the stream and in every replay, so an insert builds the new buffer and the released
-// readings directly at their sizes instead of copying the buffer several times; the state is never mutated.
+// It runs once per reading in the stream and in every replay, so the held inputs are a window on a store that
+// states share (see Held): an in-order arrival appends without copying them. No state ever changes.
 import { comesBefore, type DeviceInput, isReplacement } from "./replacement.ts";
 
 export interface ReorderState {
@@ -15,14 +15,37 @@ export interface ReorderState {
   /** Whether the last released input was a replacement (a reading at its ts then came too late). */
   releasedReplacement: boolean;
   /** Held inputs, in the device's order. */
-  buffer: DeviceInput[];
+  buffer: Held;
 }
+
+/**
+ * Held inputs: `store[from]` up to `store[to - 1]`. States share stores: a step appends to its state's store only
+ * while no other step has (the store still ends at `to`), so what a state holds never changes under it, and the
+ * usual in-order arrival costs no copy of the hundreds of inputs a chatty device holds.
+ */
+export interface Held {
+  readonly store: DeviceInput[];
+  readonly from: number;
+  readonly to: number;
+}
+
+// Frozen: nothing may ever be appended to the store that every empty buffer shares.
+export const noneHeld: Held = { store: Object.freeze([]) as unknown as DeviceInput[], from: 0, to: 0 };
+
+export const heldCount = (held: Held): number => held.to - held.from;
+
+/** The held inputs, as an array of their own. */
+export const heldInputs = (held: Held): DeviceInput[] => held.store.slice(held.from, held.to);
+
+/** A buffer holding `inputs` (in the device's order). */
+export const heldOf = (inputs: readonly DeviceInput[]): Held =>
+  inputs.length === 0 ? noneHeld : { store: inputs.slice(), from: 0, to: inputs.length };
 
 export const emptyReorder: ReorderState = {
   clock: null,
   released: null,
   releasedReplacement: false,
-  buffer: [],
+  buffer: noneHeld,
 };
 
 /** accepted: held (maybe already released); duplicate: its ts is taken; late: too far behind to place in order. */
@@ -39,12 +62,12 @@ export function insertReading(
   r: DeviceInput,
   allowedLatenessMs: number,
 ): Release & { arrival: Arrival } {
-  const held = state.buffer;
+  const { store, from, to } = state.buffer;
   // Where r goes in the held inputs (in order, each ts once per kind): after every one that does not follow it.
-  let i = held.length;
-  while (i > 0 && comesBefore(r, held[i - 1] as DeviceInput)) i--;
+  let i = to;
+  while (i > from && comesBefore(r, store[i - 1] as DeviceInput)) i--;
   const replacement = isReplacement(r);
-  const previous = held[i - 1];
+  const previous = i > from ? store[i - 1] : undefined;
   if (
     (state.released === r.ts && state.releasedReplacement === replacement) ||
     (previous !== undefined && previous.ts === r.ts && isReplacement(previous) === replacement)
@@ -57,15 +80,17 @@ export function insertReading(
   }
   const clock = state.clock === null || r.ts > state.clock ? r.ts : state.clock;
   const watermark = clock - allowedLatenessMs;
-  if (i === held.length) return appended(state, r, clock, watermark);
+  if (i === to) return appended(state, r, clock, watermark);
   // The held inputs with r inserted at i, in order, split at the watermark: the first n are released. Both parts
-  // are built at their size (this runs for every reading).
+  // are built at their size.
+  const count = to - from + 1;
   let n = 0;
-  while (n <= held.length && inserted(held, i, r, n).ts < watermark) n++;
+  while (n < count && inserted(store, from + n, i, r).ts < watermark) n++;
   const released = new Array<DeviceInput>(n);
-  for (let k = 0; k < n; k++) released[k] = inserted(held, i, r, k);
-  const buffer = new Array<DeviceInput>(held.length + 1 - n);
-  for (let k = n; k <= held.length; k++) buffer[k - n] = inserted(held, i, r, k);
+  for (let k = 0; k < n; k++) released[k] = inserted(store, from + k, i, r);
+  const kept = new Array<DeviceInput>(count - n);
+  for (let k = n; k < count; k++) kept[k - n] = inserted(store, from + k, i, r);
+  const buffer: Held = kept.length === 0 ? noneHeld : { store: kept, from: 0, to: kept.length };
   const last = n === 0 ? undefined : (released[n - 1] as DeviceInput);
   const next: ReorderState =
     last === undefined
@@ -76,8 +101,7 @@ export function insertReading(
 
 /**
  * The usual case, r after every held input: the oldest ones the watermark passed are released and r joins the
- * rest. r itself stays, since it is not late (it is at most the allowed lateness behind the clock). Native slices,
- * because the buffer holds everything of the last allowed lateness (hundreds of inputs for a chatty device).
+ * rest. r itself stays, since it is not late (it is at most the allowed lateness behind the clock).
  */
 function appended(
   state: ReorderState,
@@ -86,16 +110,28 @@ function appended(
   watermark: number,
 ): Release & { arrival: Arrival } {
   const { state: next, released } = releaseBefore({ ...state, clock }, watermark);
-  // A release made a new buffer, which r may join; otherwise the held one is copied first.
-  const buffer = next.buffer === state.buffer ? state.buffer.slice() : next.buffer;
-  buffer.push(r);
+  const { store, from, to } = next.buffer;
+  let buffer: Held;
+  if (from === to) buffer = { store: [r], from: 0, to: 1 };
+  else if (store.length === to && from < COMPACT_FROM) {
+    store.push(r);
+    buffer = { store, from, to: to + 1 };
+  } else {
+    // Another step appended to this store already, or most of it is released: r joins a copy of what is held.
+    const own = store.slice(from, to);
+    own.push(r);
+    buffer = { store: own, from: 0, to: own.length };
+  }
   return { state: { ...next, buffer }, released, arrival: "accepted" };
 }
 
-/** Element k of `held` with `r` inserted at i. */
-function inserted(held: readonly DeviceInput[], i: number, r: DeviceInput, k: number): DeviceInput {
-  return (k < i ? held[k] : k === i ? r : held[k - 1]) as DeviceInput;
+/** Element k of `store` with `r` inserted at i. */
+function inserted(store: readonly DeviceInput[], k: number, i: number, r: DeviceInput): DeviceInput {
+  return (k < i ? store[k] : k === i ? r : store[k - 1]) as DeviceInput;
 }
+
+/** Released inputs at the front of a store are dropped (by a copy of the rest) once there are this many. */
+const COMPACT_FROM = 1024;
 
 /** Moves the device's event time forward to `eventTime` (if later) and releases what it lets go. */
 export function advanceClock(state: ReorderState, eventTime: number, allowedLatenessMs: number): Release {
@@ -109,17 +145,18 @@ export function drain(state: ReorderState): Release {
 }
 
 function releaseBefore(state: ReorderState, watermark: number): Release {
-  let n = 0;
-  while (n < state.buffer.length && (state.buffer[n] as DeviceInput).ts < watermark) n++;
-  if (n === 0) return { state, released: [] };
-  const released = state.buffer.slice(0, n);
-  const last = released[n - 1] as DeviceInput;
+  const { store, from, to } = state.buffer;
+  let n = from;
+  while (n < to && (store[n] as DeviceInput).ts < watermark) n++;
+  if (n === from) return { state, released: [] };
+  const released = store.slice(from, n);
+  const last = released[released.length - 1] as DeviceInput;
   return {
     state: {
       clock: state.clock,
       released: last.ts,
       releasedReplacement: isReplacement(last),
-      buffer: state.buffer.slice(n),
+      buffer: n === to ? noneHeld : { store, from: n, to },
     },
     released,
   };

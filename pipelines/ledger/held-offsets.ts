@@ -9,7 +9,8 @@ const MAX_OFFSET = 2 ** 52;
 
 export class HeldOffsets {
   #ts: number[] = [];
-  #offsets: bigint[] = [];
+  /** As numbers (exact below 2^53): a checkpoint packs every one of them. */
+  #offsets: number[] = [];
   #head = 0;
   /** Offsets rise along the ts order: the first is the lowest. */
   #inOrder = true;
@@ -29,14 +30,16 @@ export class HeldOffsets {
     const times = this.#ts;
     let i = times.length;
     while (i > this.#head && (times[i - 1] as number) > ts) i--;
+    const o = Number(offset);
+    if (!(o >= 0 && o < MAX_OFFSET)) throw new RangeError(`offset ${offset} out of range`);
     if (i === times.length) {
-      if (i > this.#head && offset < (this.#offsets[i - 1] as bigint)) this.#inOrder = false;
+      if (i > this.#head && o < (this.#offsets[i - 1] as number)) this.#inOrder = false;
       times.push(ts);
-      this.#offsets.push(offset);
+      this.#offsets.push(o);
     } else {
       this.#inOrder = false;
       times.splice(i, 0, ts);
-      this.#offsets.splice(i, 0, offset);
+      this.#offsets.splice(i, 0, o);
     }
   }
 
@@ -58,33 +61,37 @@ export class HeldOffsets {
 
   lowest(): bigint | undefined {
     if (this.length === 0) return undefined;
-    if (this.#inOrder) return this.#offsets[this.#head];
-    let low = this.#offsets[this.#head] as bigint;
-    for (let i = this.#head + 1; i < this.#offsets.length; i++) {
-      const o = this.#offsets[i] as bigint;
-      if (o < low) low = o;
-    }
-    return low;
+    let low = this.#offsets[this.#head] as number;
+    if (!this.#inOrder)
+      for (let i = this.#head + 1; i < this.#offsets.length; i++) {
+        const o = this.#offsets[i] as number;
+        if (o < low) low = o;
+      }
+    return BigInt(low);
   }
 
   /** In ts order. */
   *entries(): IterableIterator<{ ts: number; offset: bigint }> {
     for (let i = this.#head; i < this.#ts.length; i++)
-      yield { ts: this.#ts[i] as number, offset: this.#offsets[i] as bigint };
+      yield { ts: this.#ts[i] as number, offset: BigInt(this.#offsets[i] as number) };
   }
 
   /** The offsets, and `more` after them, packed for a checkpoint. */
   pack(more: Iterable<bigint> = []): Buffer {
     const out = new VarintWriter(this.length * 2 + 16);
+    const offsets = this.#offsets;
     let previous = 0;
-    const put = (offset: bigint) => {
+    for (let i = this.#head; i < offsets.length; i++) {
+      const o = offsets[i] as number;
+      out.zigzag(o - previous);
+      previous = o;
+    }
+    for (const offset of more) {
       const o = Number(offset);
       if (!(o >= 0 && o < MAX_OFFSET)) throw new RangeError(`offset ${offset} cannot be packed`);
       out.zigzag(o - previous);
       previous = o;
-    };
-    for (let i = this.#head; i < this.#offsets.length; i++) put(this.#offsets[i] as bigint);
-    for (const o of more) put(o);
+    }
     return out.bytes();
   }
 }

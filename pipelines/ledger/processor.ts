@@ -19,6 +19,7 @@ import {
   type Touched,
   takeRows,
 } from "../core/ledger-stream.ts";
+import { heldInputs, heldOf } from "../core/reorder.ts";
 import { comesBefore, type DeviceInput } from "../core/replacement.ts";
 import { TS_OUT_OF_RANGE, tsOutOfRange } from "../core/ts-range.ts";
 import { BATCHING_FETCH } from "../runtime/batching-fetch.ts";
@@ -294,9 +295,10 @@ function releaseHeld(slot: LedgerSlot): void {
 /** A held input read again after a restore goes back into the buffer, where the checkpoint had it. */
 function hold(slot: LedgerSlot, r: DeviceInput, offset: bigint): void {
   const { reorder } = slot.state.stream;
-  let i = reorder.buffer.length;
-  while (i > 0 && comesBefore(r, reorder.buffer[i - 1] as DeviceInput)) i--;
-  const buffer = [...reorder.buffer.slice(0, i), r, ...reorder.buffer.slice(i)];
-  slot.state.stream = { ...slot.state.stream, reorder: { ...reorder, buffer } };
+  const inputs = heldInputs(reorder.buffer);
+  let i = inputs.length;
+  while (i > 0 && comesBefore(r, inputs[i - 1] as DeviceInput)) i--;
+  inputs.splice(i, 0, r);
+  slot.state.stream = { ...slot.state.stream, reorder: { ...reorder, buffer: heldOf(inputs) } };
   slot.held.add(r.ts, offset);
 }

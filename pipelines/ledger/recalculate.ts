@@ -16,6 +16,7 @@ import { initialDeviceState } from "../core/device-state.ts";
 import { zoneClock } from "../core/hours.ts";
 import { ledgerProvisional, ledgerRebuild, newTouched } from "../core/ledger-stream.ts";
 import { processInput } from "../core/process.ts";
+import { heldInputs } from "../core/reorder.ts";
 import { type DeviceInput, orderInputs } from "../core/replacement.ts";
 import type { DeviceSettings } from "../core/settings.ts";
 import type { PartitionContext } from "../runtime/processor.ts";
@@ -193,7 +194,10 @@ export class Recalculator {
     // the pending recalculation is cleared only by the checkpoint that makes its result durable.
     slot.state = rebuilt.state;
     slot.held = HeldOffsets.of(
-      rebuilt.state.stream.reorder.buffer.map((r) => ({ ts: r.ts, offset: offsets.get(r) ?? slot.offset })),
+      heldInputs(rebuilt.state.stream.reorder.buffer).map((r) => ({
+        ts: r.ts,
+        offset: offsets.get(r) ?? slot.offset,
+      })),
     );
     slot.restoring.clear();
     // A snapshot newer than a late input the rebuild took in is not the batch's any more.

@@ -14,6 +14,7 @@ import { zoneClock } from "../core/hours.ts";
 import { type LedgerDeviceState, newLedgerState } from "../core/ledger-stream.ts";
 import type { AnomalyType } from "../core/outputs.ts";
 import type { Reading } from "../core/reading.ts";
+import { noneHeld } from "../core/reorder.ts";
 import { type DeviceInput, isReplacement } from "../core/replacement.ts";
 import type { HourBucket } from "../core/rollup.ts";
 import { HeldOffsets, unpackOffsets } from "./held-offsets.ts";
@@ -84,7 +85,7 @@ export function takeSnapshot(slot: LedgerSlot, spacingMs: number): void {
   const since = fold.last === null ? "" : clock.localDate(fold.last.ts);
   const hours = [...slot.state.hours].filter(([start]) => clock.localDate(start) >= since);
   const state: LedgerDeviceState = {
-    stream: { fold, reorder: { ...reorder, clock: horizon, buffer: [] } },
+    stream: { fold, reorder: { ...reorder, clock: horizon, buffer: noneHeld } },
     hours: new Map(hours.map(([start, h]) => [start, { ...h }])),
     provisional: null,
   };
@@ -182,7 +183,7 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
           clock: s.clock,
           released: s.released,
           releasedReplacement: s.released_replacement,
-          buffer: [],
+          buffer: noneHeld,
         },
       },
       hours,

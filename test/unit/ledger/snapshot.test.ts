@@ -14,6 +14,7 @@ import {
   newTouched,
   takeRows,
 } from "../../../pipelines/core/ledger-stream.ts";
+import { heldCount, heldInputs } from "../../../pipelines/core/reorder.ts";
 import { HeldOffsets } from "../../../pipelines/ledger/held-offsets.ts";
 import {
   decodeSlot,
@@ -41,7 +42,10 @@ test("a rebuild from a snapshot and the inputs after its horizon gives the batch
         slot.offset = BigInt(i);
       }
       slot.held = HeldOffsets.of(
-        slot.state.stream.reorder.buffer.map((r) => ({ ts: r.ts, offset: offsets.get(r) ?? -1n })),
+        heldInputs(slot.state.stream.reorder.buffer).map((r) => ({
+          ts: r.ts,
+          offset: offsets.get(r) ?? -1n,
+        })),
       );
       takeRows(slot.state, s, newTouched());
       slot.zone = s.timezone;
@@ -90,7 +94,7 @@ function slotAfter(readings: ReturnType<typeof at>[]): LedgerSlot {
     ledgerIngest(slot.state, r, s, L, newTouched());
     slot.offset = BigInt(i);
     slot.held = HeldOffsets.of(
-      slot.state.stream.reorder.buffer.map((b) => ({
+      heldInputs(slot.state.stream.reorder.buffer).map((b) => ({
         ts: b.ts,
         offset: BigInt(readings.indexOf(b as ReturnType<typeof at>)),
       })),
@@ -113,7 +117,7 @@ test("snapshots: two kept, spaced in event time; each from the lowest offset the
   for (const snap of slot.snapshots) {
     const firstNewer = readings.findIndex((r) => r.ts > snap.horizon);
     assert.equal(snap.from, BigInt(firstNewer), "every input newer than the horizon is at or after `from`");
-    assert.equal(snap.state.stream.reorder.buffer.length, 0);
+    assert.equal(heldCount(snap.state.stream.reorder.buffer), 0);
   }
   assert.equal(
     snapshotBefore(slot, newer.horizon, "UTC"),
