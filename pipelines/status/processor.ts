@@ -1,7 +1,9 @@
 // The status processor on the processor runtime, and its silence sweep. Stateless for the runtime: a device's
 // state lives in Postgres (device_status), read and written under per-device locks, so any instance may judge any
 // device. Batches and the sweep run one at a time (they share the QuestDB sender); the sweep judges silence no
-// later than the consumer has read.
+// later than the consumer has read. Batches of every partition that arrive while a unit of work runs are applied
+// together in the next one (a group commit): the processor waits on Postgres round trips, not on its CPU, so one
+// transaction per batch made its lag grow with the number of partitions and devices.
 //
 // The sweep is one process-wide periodic task, not a per-partition punctuator: it asks Postgres for every online
 // device silent too long, whichever partition its records would come from (the table does not know), so one query
@@ -11,7 +13,7 @@ import { TOPICS } from "../../ground/topics.ts";
 import type { InputRecord, Processor } from "../runtime/processor.ts";
 import { serial } from "../runtime/serial.ts";
 import { applyEvents, type StatusSinks, sweepSilent } from "./apply.ts";
-import { type StatusInput, toDeviceEvent } from "./events.ts";
+import { type DeviceEvent, type StatusInput, toDeviceEvent } from "./events.ts";
 import type { DeviceTransition } from "./transitions.ts";
 import { Watermark } from "./watermark.ts";
 
@@ -28,6 +30,19 @@ export interface StatusProcessor {
 export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProcessor {
   const exclusive = serial();
   const watermark = new Watermark();
+  let queued: DeviceEvent[] = [];
+  let next: Promise<void> | undefined;
+  /** Resolves once `events` are applied, with the batches queued beside them. */
+  const apply = (events: readonly DeviceEvent[]): Promise<void> => {
+    for (const e of events) queued.push(e);
+    next ??= exclusive(async () => {
+      const group = queued;
+      queued = [];
+      next = undefined;
+      log(await applyEvents(sinks, group));
+    });
+    return next;
+  };
   const log = (transitions: DeviceTransition[]) => {
     for (const t of transitions)
       logger.debug(
@@ -46,7 +61,7 @@ export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProce
       refuse: (r) => (r.record.device_id === "" ? "device_id is empty" : undefined),
       async process(_ctx, records, batch) {
         const events = records.flatMap((r) => (r.name === "MeterReplacement" ? [] : [toDeviceEvent(r)]));
-        log(await exclusive(() => applyEvents(sinks, events)));
+        if (events.length > 0) await apply(events);
         // A batch that was all dead letters says nothing about time; it only counts once it reached the end.
         if (events.length > 0 || batch.caughtUp)
           watermark.advance(
