@@ -165,13 +165,12 @@ async function movedLeader(kafka: Kafka, admin: Admin): Promise<void> {
       offsets = await admin.fetchTopicOffsets(topic).catch(() => undefined);
     }
     assert.ok(offsets, "the topic's offsets");
-    assert.deepEqual(
-      offsets.map((o) => [o.partition, Number(o.high)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0)),
-      [
-        [0, 2],
-        [1, 2],
-      ],
-      "both records of both sends, on both partitions",
+    // Lost records are the bug; a retry may also write one twice (kafkajs is at least once across a leader move,
+    // and the ledger and QuestDB drop duplicates), so each partition holds both records, maybe one more.
+    const held = offsets.map((o) => [o.partition, Number(o.high)]).sort((a, b) => (a[0] ?? 0) - (b[0] ?? 0));
+    assert.ok(
+      held.length === 2 && held.every(([, high]) => (high ?? 0) >= 2),
+      `both records of both sends, on both partitions: ${JSON.stringify(held)}`,
     );
   } finally {
     await producer.disconnect();
