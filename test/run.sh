@@ -1,8 +1,7 @@
 #!/usr/bin/env bash
 # The test command. `unit` runs only the pure tests (no services); `faults` only the fault-injection run (about 2.5
-# minutes, a stack of its own); otherwise the local stack is started (installing what is missing), every test runs
-# (those that need the stack against it, the fault run last, on its own), and the stack is stopped again if this run
-# started it.
+# minutes, a stack of its own); otherwise the local stack is started (installing what is missing), every other test
+# runs against it, and the stack is stopped again if this run started it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 wattline=deploy/wattline.sh
@@ -20,7 +19,6 @@ else
   "$wattline" stack up
   if [ "$started" = 1 ]; then trap '"$wattline" stack down' EXIT; fi
   mapfile -t files < <(find test -name '*.test.ts' ! -path "$faults" | sort)
-  files+=("$faults")
 fi
 out="$(mktemp)"
 status=0
