@@ -117,7 +117,8 @@ function appended(
     store.push(r);
     buffer = { store, from, to: to + 1 };
   } else {
-    // Another step appended to this store already, or most of it is released: r joins a copy of what is held.
+    // Another step appended to this store already, or COMPACT_FROM released inputs lie before the held ones: r
+    // joins a copy of what is held.
     const own = store.slice(from, to);
     own.push(r);
     buffer = { store: own, from: 0, to: own.length };

@@ -7,6 +7,12 @@
 /** Differences of offsets below 2^52 zigzag below 2^53, exact in float arithmetic (2^52 is 142 years at 1 M/s). */
 const MAX_OFFSET = 2 ** 52;
 
+function packable(offset: bigint): number {
+  const o = Number(offset);
+  if (!(o >= 0 && o < MAX_OFFSET)) throw new RangeError(`offset ${offset} cannot be packed`);
+  return o;
+}
+
 export class HeldOffsets {
   #ts: number[] = [];
   /** As numbers (exact below 2^53): a checkpoint packs every one of them. */
@@ -30,8 +36,7 @@ export class HeldOffsets {
     const times = this.#ts;
     let i = times.length;
     while (i > this.#head && (times[i - 1] as number) > ts) i--;
-    const o = Number(offset);
-    if (!(o >= 0 && o < MAX_OFFSET)) throw new RangeError(`offset ${offset} out of range`);
+    const o = packable(offset);
     if (i === times.length) {
       if (i > this.#head && o < (this.#offsets[i - 1] as number)) this.#inOrder = false;
       times.push(ts);
@@ -87,8 +92,7 @@ export class HeldOffsets {
       previous = o;
     }
     for (const offset of more) {
-      const o = Number(offset);
-      if (!(o >= 0 && o < MAX_OFFSET)) throw new RangeError(`offset ${offset} cannot be packed`);
+      const o = packable(offset);
       out.zigzag(o - previous);
       previous = o;
     }
