@@ -1,6 +1,7 @@
 // The highest rate a pipeline sustains: short probes climb by half again while they pass (never above what the
 // publisher alone reached) or halve until one passes, two bisections narrow the step that failed, then the best rate must hold for the
-// full duration; if it does not, 15 % less is tried, up to three times.
+// full duration; if it does not, 15 % less is tried until one does. A short probe passes rates that a pipeline only
+// absorbs for a while (its buffers fill), so the full-duration trials may have to come down a long way.
 import { describe, runTrial, type Trial, type TrialResult } from "./trial.ts";
 
 export interface SearchOptions {
@@ -46,7 +47,7 @@ export async function highestSustained(t: Trial, o: SearchOptions, log: (line: s
       else hi = mid;
     }
   }
-  for (let attempt = 0; attempt < 4 && lo >= 50; attempt++, lo *= 0.85) {
+  for (; lo >= 50; lo *= 0.85) {
     if (await probe(lo, o.sustainSeconds)) {
       return { rate: Math.round(lo), sustained: trials.at(-1), trials } satisfies SearchResult;
     }

@@ -113,12 +113,12 @@ function appended(
   const { store, from, to } = next.buffer;
   let buffer: Held;
   if (from === to) buffer = { store: [r], from: 0, to: 1 };
-  else if (store.length === to && from < COMPACT_FROM) {
+  else if (store.length === to && (from < COMPACT_MIN || from < to - from)) {
     store.push(r);
     buffer = { store, from, to: to + 1 };
   } else {
-    // Another step appended to this store already, or COMPACT_FROM released inputs lie before the held ones: r
-    // joins a copy of what is held.
+    // Another step appended to this store already, or the released inputs before the held ones are as many as
+    // they (and at least COMPACT_MIN): r joins a copy of what is held.
     const own = store.slice(from, to);
     own.push(r);
     buffer = { store: own, from: 0, to: own.length };
@@ -131,8 +131,12 @@ function inserted(store: readonly DeviceInput[], k: number, i: number, r: Device
   return (k < i ? store[k] : k === i ? r : store[k - 1]) as DeviceInput;
 }
 
-/** Released inputs at the front of a store are dropped (by a copy of the rest) once there are this many. */
-const COMPACT_FROM = 1024;
+/**
+ * Released inputs at the front of a store are dropped (by a copy of the held ones) once they are at least this many
+ * and as many as the held ones. Each input is then copied about once while held, and a store keeps at most about
+ * twice what it holds: the released inputs it kept stay alive, and a fleet's devices hold some 100 each.
+ */
+const COMPACT_MIN = 16;
 
 /** Moves the device's event time forward to `eventTime` (if later) and releases what it lets go. */
 export function advanceClock(state: ReorderState, eventTime: number, allowedLatenessMs: number): Release {

@@ -57,7 +57,7 @@ export class HeldOffsets {
       this.#offsets = [];
       this.#head = 0;
       this.#inOrder = true;
-    } else if (this.#head >= 1024 && this.#head * 2 >= times.length) {
+    } else if (this.#head >= 64 && this.#head * 2 >= times.length) {
       this.#ts = times.slice(this.#head);
       this.#offsets = this.#offsets.slice(this.#head);
       this.#head = 0;

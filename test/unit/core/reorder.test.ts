@@ -73,3 +73,15 @@ test("advancing the clock releases what it passes; drain releases everything", (
   assert.deepEqual(times(drained.released), ["00:01"]);
   assert.deepEqual(heldInputs(drained.state.buffer), []);
 });
+
+test("a store keeps at most about twice what it holds: released inputs do not pile up in memory", () => {
+  // One reading a second for an hour with 120 s of lateness: 120 held at a time, 3,480 released.
+  let state: ReorderState = emptyReorder;
+  let largest = 0;
+  for (let s = 0; s < 3600; s++) {
+    state = insertReading(state, { device_id: "d", ts: s * 1000, energy_wh_total: s }, L).state;
+    largest = Math.max(largest, state.buffer.store.length);
+  }
+  assert.equal(heldInputs(state.buffer).length, 121);
+  assert.ok(largest <= 2 * 121 + 1, `a store grew to ${largest} inputs`);
+});
