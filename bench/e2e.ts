@@ -124,6 +124,25 @@ const processed = (name: string, metricsPort: number): Stage => ({
   },
 });
 
+/** Records on a topic, all partitions summed: what the connector has published (a stage for where a lag starts). */
+const published = (name: string, topic: string): Stage => ({
+  name,
+  done: async () => (await admin.fetchTopicOffsets(topic)).reduce((n, p) => n + Number(p.high), 0),
+});
+
+/** Waits (at most two minutes) until QuestDB has applied every WAL transaction committed so far. */
+async function walApplied(): Promise<void> {
+  const behind = async () =>
+    Number(
+      (
+        await questdb.query<{ n: string }>(
+          "SELECT count() n FROM wal_tables() WHERE writerTxn < sequencerTxn",
+        )
+      ).rows[0]?.n ?? 0,
+    );
+  for (const until = Date.now() + 120_000; Date.now() < until && (await behind()) > 0; ) await sleep(250);
+}
+
 /** Polls a row count until it reaches `expected` or stops changing for a minute (WAL tables apply behind). */
 async function rowsReaching(count: () => Promise<number>, expected: number): Promise<number> {
   let last = -1;
@@ -176,6 +195,7 @@ async function phase(
     fleet: new Fleet(devices, topicOf),
     stages,
     rows: (e: number) => rowsReaching(rows, e),
+    settle: walApplied,
   };
   log(`${name}: warm-up, 10 s at 1,000 readings/s`);
   const warm = await runTrial(trial, 1000, 10);
@@ -311,7 +331,11 @@ async function system(ceiling: number): Promise<PhaseResult> {
     return await phase(
       "wattline",
       (d) => `e2e${run}/${d}/telemetry`,
-      [processed("ledger", ledgerMetrics), processed("status", statusMetrics)],
+      [
+        published("connector", TOPICS.telemetry),
+        processed("ledger", ledgerMetrics),
+        processed("status", statusMetrics),
+      ],
       () => countRows("SELECT count() AS count FROM readings WHERE device_id LIKE $1", [`e2e-${run}-%`]),
       ceiling,
       {

@@ -1,6 +1,8 @@
 // One trial of bench/e2e: publish at a rate for a while, sampling how far behind each consumer is (from MQTT
 // publish to its committed offset), then let the backlog drain. A rate is sustained when the publisher kept up, no
 // consumer was ever 2 s or more behind and everything drained (the stored rows are counted once, after all trials).
+// A trial starts once QuestDB has applied what the trials before it wrote: a trial that overloaded the pipe leaves
+// WAL transactions to apply, whose work would otherwise count against the next trial.
 import { Backlog } from "./backlog.ts";
 import type { Fleet } from "./fleet.ts";
 import type { Publisher } from "./publisher.ts";
@@ -29,9 +31,12 @@ export interface Trial {
   publisher: Publisher;
   fleet: Fleet;
   stages: Stage[];
+  /** Resolves once the storage has caught up with what earlier trials wrote, so that each trial starts quiet. */
+  settle(): Promise<void>;
 }
 
 export async function runTrial(t: Trial, rate: number, seconds: number): Promise<TrialResult> {
+  await t.settle();
   const backlog = new Backlog();
   const maxLagMs: Record<string, number> = Object.fromEntries(t.stages.map((s) => [s.name, 0]));
   const ackedBefore = t.publisher.acked;

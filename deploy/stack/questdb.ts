@@ -28,6 +28,13 @@ function serverConf(ctx: StackContext): string {
     "line.tcp.enabled=false",
     "line.udp.enabled=false",
     "telemetry.enabled=false",
+    // Idle workers nap after 100 empty rounds and sleep after 200, not after 7,000 and 10,000: the stack shares a
+    // few cores with Kafka and the pipeline, and a profile of a loaded QuestDB here found its WAL-apply workers
+    // spinning for a sixth of its CPU. A job then waits at most the sleep (10 ms) for an idle worker.
+    ...["shared", "wal.apply", "mat.view.refresh"].flatMap((pool) => [
+      `${pool}.worker.nap.threshold=100`,
+      `${pool}.worker.sleep.threshold=200`,
+    ]),
     "",
   ].join("\n");
 }
