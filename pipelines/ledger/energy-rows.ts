@@ -9,7 +9,7 @@ import { IlpBody, ilpName } from "../../ground/ilp.ts";
 import type { RowWriter } from "../../ground/questdb.ts";
 import type { TelemetryReading } from "../../schemas/generated/types.ts";
 import type { Anomaly, AnomalyType, LedgerEntry } from "../core/outputs.ts";
-import { RowHeads } from "./row-heads.ts";
+import { RowHead } from "./row-heads.ts";
 
 export const DAY_MS = 86_400_000;
 
@@ -162,8 +162,8 @@ export async function writeDay(sender: RowWriter, d: StoredDay): Promise<void> {
  * A `readings` row, as `LedgerRows.writeTo` (sink.ts) writes it, byte for byte: keep the two alike. For the
  * replay, which writes every reading of its range and needs no map of them.
  */
-export function writeReadingRow(body: IlpBody, r: TelemetryReading, heads: RowHeads): void {
-  body.head(heads.get(r.device_id, r.ts_source, r.source));
+export function writeReadingRow(body: IlpBody, r: TelemetryReading, head: RowHead): void {
+  body.head(head.get(r.device_id, r.ts_source, r.source));
   body.floatColumn(N.energy_wh_total, r.energy_wh_total);
   if (r.power_w !== null) body.floatColumn(N.power_w, r.power_w);
   if (r.boot_id !== null) body.stringColumn(N.boot_id, r.boot_id);
@@ -173,9 +173,9 @@ export function writeReadingRow(body: IlpBody, r: TelemetryReading, heads: RowHe
 }
 
 /** A `ledger` row of an entry, or the zero row of a dropped glitch, as `LedgerRows.writeTo` writes it. */
-export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly, heads: RowHeads): void {
+export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly, head: RowHead): void {
   if (e.kind === "ledger") {
-    body.head(heads.get(e.device_id, e.classification, e.confidence));
+    body.head(head.get(e.device_id, e.classification, e.confidence));
     if (e.replacement) body.symbol(N.ended_by, "replacement");
     body.timestampColumnMs(N.from_ts, e.from).floatColumn(N.delta_wh, e.delta_wh);
     body.atMs(e.to);
@@ -186,17 +186,17 @@ export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly, heads: R
   }
 }
 
-/** The heads of `readings` rows by device, ts_source and source, for `writeReadingRow`. */
-export const readingHeads = (): RowHeads =>
-  new RowHeads((device, tsSource, source) =>
+/** One device's head of `readings` rows (by ts_source and source), for `writeReadingRow`. */
+export const readingHead = (): RowHead =>
+  new RowHead((device, tsSource, source) =>
     IlpBody.encodeHead((b) =>
       b.table(N.readings).symbol(N.device_id, device).symbol(N.ts_source, tsSource).symbol(N.source, source),
     ),
   );
 
-/** The heads of `ledger` rows by device, classification and confidence, for `writeLedgerRow`. */
-export const ledgerHeads = (): RowHeads =>
-  new RowHeads((device, classification, confidence) =>
+/** One device's head of `ledger` rows (by classification and confidence), for `writeLedgerRow`. */
+export const ledgerHead = (): RowHead =>
+  new RowHead((device, classification, confidence) =>
     IlpBody.encodeHead((b) =>
       b
         .table(N.ledger)

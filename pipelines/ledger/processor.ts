@@ -188,7 +188,8 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         const record = input.record;
         if (input.offset <= slot.offset) {
           // Read again after a restore: a held reading goes back into the buffer, the rest is in the state.
-          if (slot.restoring.delete(input.offset)) hold(slot, toInput(input as TelemetryInput), input.offset);
+          if (slot.restoring.delete(input.offset))
+            hold(slot, toInput(input as TelemetryInput, slot.device_id), input.offset);
           continue;
         }
         let entry = changed.get(key);
@@ -197,7 +198,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           changed.set(key, entry);
         }
         folded++;
-        const reading = toInput(input as TelemetryInput);
+        const reading = toInput(input as TelemetryInput, slot.device_id);
         recalculator.tap(ctx.partition, key, reading, input.offset);
         const settings = registry.settingsFor(key);
         slot.zone ??= settings.timezone;

@@ -23,11 +23,11 @@ import { ReadAhead } from "../runtime/read-ahead.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import {
   DAY_MS,
-  ledgerHeads,
+  ledgerHead,
   queryAnomalies,
   queryDays,
   queryHours,
-  readingHeads,
+  readingHead,
   writeLedgerRow,
   writeReadingRow,
 } from "./energy-rows.ts";
@@ -35,6 +35,7 @@ import { type TelemetryInput, toInput } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { ChangeReport, type DeviceChanges, type RowChanges } from "./replay-diff.ts";
 import { DeviceReplay, type Range } from "./replay-fold.ts";
+import type { RowHead } from "./row-heads.ts";
 import { LedgerRows } from "./sink.ts";
 
 export interface ReplayOptions {
@@ -189,7 +190,6 @@ class ChunkedWriter {
   readonly counts = { readings: 0, ledger: 0, anomalies: 0, hourly: 0, daily: 0 };
   rows = new LedgerRows();
   #lanes: { readings: Lane; ledger: Lane } | undefined;
-  readonly #heads = { readings: readingHeads(), ledger: ledgerHeads() };
   /** Rows sent straight into the bodies since the last chunk. */
   #streamed = 0;
 
@@ -200,16 +200,16 @@ class ChunkedWriter {
     this.#lanes = { readings: new Lane(poster), ledger: new Lane(poster) };
   }
 
-  reading(r: TelemetryReading): void {
+  reading(r: TelemetryReading, heads: DeviceHeads): void {
     this.counts.readings++;
     this.#streamed++;
-    if (this.#lanes) writeReadingRow(this.#lanes.readings.body, r, this.#heads.readings);
+    if (this.#lanes) writeReadingRow(this.#lanes.readings.body, r, heads.readings);
   }
 
-  ledger(e: LedgerEntry | Anomaly): void {
+  ledger(e: LedgerEntry | Anomaly, heads: DeviceHeads): void {
     this.counts.ledger++;
     this.#streamed++;
-    if (this.#lanes) writeLedgerRow(this.#lanes.ledger.body, e, this.#heads.ledger);
+    if (this.#lanes) writeLedgerRow(this.#lanes.ledger.body, e, heads.ledger);
   }
 
   async maybeFlush(): Promise<void> {
@@ -281,9 +281,23 @@ class Lane {
   }
 }
 
+/** A device's `readings` and `ledger` row heads. */
+interface DeviceHeads {
+  readings: RowHead;
+  ledger: RowHead;
+}
+
+/** A device of the replay: its pass-1 fold (none once it is a pass-2 device), and its rows' heads. */
+interface Device {
+  id: string;
+  fold: DeviceReplay | undefined;
+  heads: DeviceHeads;
+}
+
 class Replay {
   readonly #store = schemaStore();
-  readonly #folds = new Map<string, DeviceReplay>();
+  /** Every device taken in, found with one lookup per record. */
+  readonly #devices = new Map<string, Device>();
   /** Pass-2 devices, with the partition their readings are in. */
   readonly #late = new Map<string, number>();
   readonly #rebuilt: DeviceReplay[] = [];
@@ -306,11 +320,11 @@ class Replay {
   ) {}
 
   get deviceCount(): number {
-    return this.#folds.size + this.#rebuilt.length;
+    return this.#folded().length + this.#rebuilt.length;
   }
 
   folded(device: string): boolean {
-    return this.#folds.has(device) || this.#late.has(device);
+    return this.#devices.has(device);
   }
 
   get secondPass(): string[] {
@@ -326,7 +340,8 @@ class Replay {
       onBatch: (p, messages) => ahead.add(() => this.#pass1(p, messages)),
     });
     await ahead.settled();
-    for (const [device, fold] of this.#folds) this.#ledgerRows(device, fold.finish());
+    for (const device of this.#devices.values())
+      if (device.fold) this.#ledgerRows(device, device.fold.finish());
     if (this.#late.size > 0) await this.#pass2();
     await this.out.flush();
   }
@@ -356,23 +371,25 @@ class Replay {
       const record = input.record;
       this.readings++;
       const inRange = this.#inRange(record.ts);
-      if (this.#late.has(device)) {
-        if (inRange) this.#inputRow(input);
+      let entry = this.#devices.get(device);
+      if (entry === undefined) {
+        const fold = new DeviceReplay(this.registry.settingsFor(device), this.range, this.#lateness);
+        entry = { id: device, fold, heads: { readings: readingHead(), ledger: ledgerHead() } };
+        this.#devices.set(device, entry);
+      }
+      const fold = entry.fold;
+      if (fold === undefined) {
+        if (inRange) this.#inputRow(input, entry.heads);
         continue;
       }
-      let fold = this.#folds.get(device);
-      if (!fold) {
-        fold = new DeviceReplay(this.registry.settingsFor(device), this.range, this.#lateness);
-        this.#folds.set(device, fold);
-      }
-      const outputs = fold.step(toInput(input));
+      const outputs = fold.step(toInput(input, entry.id));
       // The ledger counts the first of two readings with one ts: so does the readings table, as in the stream.
-      if (inRange && !duplicateAt(outputs, record.ts)) this.#inputRow(input);
+      if (inRange && !duplicateAt(outputs, record.ts)) this.#inputRow(input, entry.heads);
       if (fold.late) {
         // Its outputs so far may differ from the batch's: pass 2 rewrites its rows from all its readings.
-        this.#folds.delete(device);
+        entry.fold = undefined;
         this.#late.set(device, partition);
-      } else this.#ledgerRows(device, outputs);
+      } else this.#ledgerRows(entry, outputs);
     }
     this.records += messages.length;
     this.#advance(1, partition, messages);
@@ -402,7 +419,7 @@ class Replay {
       const step = ledgerRebuild(list, settings, this.#lateness);
       readings.delete(device);
       const fold = DeviceReplay.rebuilt(step, settings, this.range, this.#lateness);
-      this.#ledgerRows(device, [...step.outputs, ...fold.finish()]);
+      this.#ledgerRows(this.#devices.get(device) as Device, [...step.outputs, ...fold.finish()]);
       this.#rebuilt.push(fold);
       await this.out.maybeFlush();
     }
@@ -410,7 +427,7 @@ class Replay {
 
   /** Compares and writes every device's hourly and daily rows of the range; returns the row counts. */
   async writeRollups(report: ChangeReport): Promise<ReplaySummary["rows"]> {
-    const devices = [...this.#folds, ...this.#rebuilt.map((f) => [f.settings.device_id, f] as const)];
+    const devices = [...this.#folded(), ...this.#rebuilt.map((f) => [f.settings.device_id, f] as const)];
     for (const [device, fold] of devices) {
       const rows = new LedgerRows();
       rows.addStep(
@@ -431,26 +448,33 @@ class Replay {
     return this.out.counts;
   }
 
+  /** The devices pass 1 folded to the end, with their folds. */
+  #folded(): [string, DeviceReplay][] {
+    const folded: [string, DeviceReplay][] = [];
+    for (const { id, fold } of this.#devices.values()) if (fold !== undefined) folded.push([id, fold]);
+    return folded;
+  }
+
   /** The ledger entries and anomalies of the range, as `LedgerRows.addOutputs` keeps them. */
-  #ledgerRows(device: string, outputs: Output[]): void {
+  #ledgerRows(device: Device, outputs: Output[]): void {
     for (const o of outputs) {
       if (o.kind === "ledger") {
-        if (this.#inRange(o.to)) this.out.ledger(o);
+        if (this.#inRange(o.to)) this.out.ledger(o, device.heads);
       } else if (o.kind === "anomaly") {
-        const key = `${device}|${o.ts}|${o.type}`;
+        const key = `${device.id}|${o.ts}|${o.type}`;
         this.#anomalies.add(key);
         if (!this.#inRange(o.ts)) continue;
         this.out.rows.anomalies.set(key, o);
         // A dropped glitch gets a zero ledger row: a rebuild that drops a reading the stream applied rewrites it.
-        if (o.type === "glitch_dropped") this.out.ledger(o);
+        if (o.type === "glitch_dropped") this.out.ledger(o, device.heads);
       }
     }
   }
 
   /** The row of a reading or replacement taken in: readings streamed, replacements with the other rows. */
-  #inputRow(input: TelemetryInput): void {
+  #inputRow(input: TelemetryInput, heads: DeviceHeads): void {
     if (input.name === "MeterReplacement") this.out.rows.addReplacement(input.record);
-    else this.out.reading(input.record);
+    else this.out.reading(input.record, heads);
   }
 
   #inRange(t: number): boolean {
