@@ -2,6 +2,7 @@
 import { type ICustomPartitioner, Kafka, logLevel, Partitioners } from "kafkajs";
 import { boundSends } from "./bounded-sends.ts";
 import type { Config } from "./config.ts";
+import { kafkaLogCreator } from "./kafka-log.ts";
 
 export type {
   Admin,
@@ -55,6 +56,7 @@ export function createKafka(config: Config, clientId = config.kafka.clientId): K
     clientId,
     brokers: config.kafka.brokers,
     logLevel: logLevel.ERROR,
+    logCreator: kafkaLogCreator(config.logLevel),
     retry: { retries: 8 },
   });
   const producer = kafka.producer.bind(kafka);
