@@ -19,8 +19,9 @@ type Level = "error" | "warn" | "info" | "debug";
 
 /** The pino level of a kafkajs log entry. */
 export function kafkaLogLevel(entry: LogEntry): Level {
-  const error = String(entry.log.error ?? "");
-  if (entry.level === logLevel.ERROR && RETRIED.some((m) => error.includes(m))) return "debug";
+  // A broker's answer is in `error` ("Response …" lines) or in the message ("Failed to send messages: …").
+  const text = `${entry.log.message} ${entry.log.error ?? ""}`;
+  if (entry.level === logLevel.ERROR && RETRIED.some((m) => text.includes(m))) return "debug";
   if (entry.level === logLevel.ERROR) return "error";
   if (entry.level === logLevel.WARN) return "warn";
   return entry.level === logLevel.INFO ? "info" : "debug";

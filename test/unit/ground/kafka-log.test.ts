@@ -22,6 +22,19 @@ test("broker errors that are retried as a matter of course are debug lines, not 
     assert.equal(kafkaLogLevel(entry(logLevel.ERROR, error)), "debug", error);
 });
 
+test("so are kafkajs's own lines about retrying them", () => {
+  const line = {
+    ...entry(logLevel.ERROR),
+    log: {
+      timestamp: "2026-12-04T00:00:00.000Z",
+      message:
+        "Failed to send messages: The producer attempted to update a transaction while another concurrent operation on the same transaction was ongoing",
+      retryCount: 0,
+    },
+  };
+  assert.equal(kafkaLogLevel(line), "debug");
+});
+
 test("every other error stays an error; other levels keep theirs", () => {
   assert.equal(
     kafkaLogLevel(entry(logLevel.ERROR, "Not authorized to access topics: [Topic authorization failed]")),
