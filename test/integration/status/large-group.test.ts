@@ -3,10 +3,11 @@ import { after, before, test } from "node:test";
 import type pg from "pg";
 import { createKafka, type Producer } from "../../../ground/kafka.ts";
 import { postgresPool } from "../../../ground/postgres.ts";
-import { questdbSender, type Sender } from "../../../ground/questdb.ts";
+import { questdbPool, questdbSender, type Sender } from "../../../ground/questdb.ts";
 import { ensureTopics } from "../../../ground/topics.ts";
 import { applyEvents } from "../../../pipelines/status/apply.ts";
 import type { DeviceEvent } from "../../../pipelines/status/events.ts";
+import { ensureHistoryTable } from "../../../schemas/questdb/status-history.ts";
 import { ownTopics } from "../../support/own-topics.ts";
 import { config, unique } from "../../support/stack.ts";
 
@@ -26,6 +27,10 @@ before(async () => {
   await ensureTopics(admin, config);
   await admin.disconnect();
   pool = postgresPool(config, 2);
+  // As the processor does at its start: a history row written first would create the table without its DEDUP keys.
+  const questdb = questdbPool(config, 1);
+  await ensureHistoryTable(questdb);
+  await questdb.end();
   sender = await questdbSender(config);
   producer = kafka.producer();
   await producer.connect();
