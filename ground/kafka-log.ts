@@ -3,6 +3,7 @@
 // a coordinator still loading, a transaction still being completed. Those go to debug: a retry that fails in the
 // end surfaces as its caller's error.
 import { type LogEntry, type logCreator, logLevel } from "kafkajs";
+import type { Level } from "pino";
 import { createLogger, type Logger } from "./logger.ts";
 
 /** Broker errors retried as a matter of course, as kafkajs words them. */
@@ -14,8 +15,6 @@ const RETRIED = [
   "coordinator is not available",
   "another concurrent operation on the same transaction",
 ];
-
-type Level = "error" | "warn" | "info" | "debug";
 
 /** The pino level of a kafkajs log entry. */
 export function kafkaLogLevel(entry: LogEntry): Level {

@@ -186,25 +186,25 @@ export function writeLedgerRow(body: IlpBody, e: LedgerEntry | Anomaly, head: Ro
   }
 }
 
-/** One device's head of `readings` rows (by ts_source and source), for `writeReadingRow`. */
-export const readingHead = (): RowHead =>
-  new RowHead((device, tsSource, source) =>
-    IlpBody.encodeHead((b) =>
-      b.table(N.readings).symbol(N.device_id, device).symbol(N.ts_source, tsSource).symbol(N.source, source),
-    ),
+const encodeReadingHead = (device: string, tsSource: string, source: string) =>
+  IlpBody.encodeHead((b) =>
+    b.table(N.readings).symbol(N.device_id, device).symbol(N.ts_source, tsSource).symbol(N.source, source),
   );
 
-/** One device's head of `ledger` rows (by classification and confidence), for `writeLedgerRow`. */
-export const ledgerHead = (): RowHead =>
-  new RowHead((device, classification, confidence) =>
-    IlpBody.encodeHead((b) =>
-      b
-        .table(N.ledger)
-        .symbol(N.device_id, device)
-        .symbol(N.classification, classification)
-        .symbol(N.confidence, confidence),
-    ),
+const encodeLedgerHead = (device: string, classification: string, confidence: string) =>
+  IlpBody.encodeHead((b) =>
+    b
+      .table(N.ledger)
+      .symbol(N.device_id, device)
+      .symbol(N.classification, classification)
+      .symbol(N.confidence, confidence),
   );
+
+/** One device's head of `readings` rows (by ts_source and source), for `writeReadingRow`. */
+export const readingHead = (): RowHead => new RowHead(encodeReadingHead);
+
+/** One device's head of `ledger` rows (by classification and confidence), for `writeLedgerRow`. */
+export const ledgerHead = (): RowHead => new RowHead(encodeLedgerHead);
 
 /** The names the row writers use. */
 const N = {
