@@ -74,7 +74,10 @@ export function insertReading(
   ) {
     return { state, released: [], arrival: "duplicate" };
   }
-  const behindRelease = state.released === r.ts && state.releasedReplacement;
+  // Not after the last released input: r cannot be placed in order (what the fold took at that ts is unknown here,
+  // and the held offsets are released by ts). Within the allowed lateness that happens only after a silent
+  // device's buffer was released ahead of the watermark (`drain`); a recalculation places it.
+  const behindRelease = state.released !== null && r.ts <= state.released;
   if (behindRelease || (state.clock !== null && state.clock - r.ts > allowedLatenessMs)) {
     return { state, released: [], arrival: "late" };
   }

@@ -1,6 +1,7 @@
 // The stream equals the batch on hand-made traces that stress the ledger's exactness: a suspect reading of a device
 // that then falls silent (written provisionally, then corrected by the reading that decides it), a real reset
-// followed by silence, and a device whose time zone changes before a recalculation (a late reading) or a replay.
+// followed by silence, a reading arriving behind what a silent device's flush wrote, and a device whose time zone
+// changes before a recalculation (a late reading) or a replay.
 // Readings are produced as Avro straight to Kafka on topics of the test's own; the processor runs as a child process;
 // QuestDB's rows that carry something must equal `wattline compute` on the same readings and settings.
 import assert from "node:assert/strict";
@@ -190,6 +191,31 @@ test("a real reset followed by silence is kept when the next readings confirm it
       );
       const expected = await computeRows(fx);
       assert.deepEqual(dayRows(expected), [[305, 1]]);
+      assert.deepEqual(await waitForRows(questdb, fx, expected, 30_000), expected);
+    } finally {
+      await stopProcessor(processor);
+    }
+  });
+});
+
+test("a reading behind what a silent device's flush wrote, within the allowed lateness, is recalculated in", async () => {
+  await withDevice(pool, "ex", {}, async (fx) => {
+    // With two minutes of lateness, the flush writes 00:30 before the watermark passed it.
+    const processor = startProcessor(fx, { ...FAST, WATTLINE_ALLOWED_LATENESS_MS: "120000" });
+    try {
+      await withSilence(
+        fx,
+        [
+          [0, 50_000],
+          [15, 50_100],
+          [30, 50_200],
+        ],
+        (days) => days[0]?.energy_wh === 200,
+        [[29, 50_190]],
+      );
+      assert.equal(await waitForLateReadings(fx, 1, 10_000), 1, "00:29 is taken as late");
+      const expected = await computeRows(fx);
+      assert.deepEqual(dayRows(expected), [[200, 0]]);
       assert.deepEqual(await waitForRows(questdb, fx, expected, 30_000), expected);
     } finally {
       await stopProcessor(processor);

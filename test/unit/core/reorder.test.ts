@@ -10,7 +10,7 @@ import {
   type ReorderState,
 } from "../../../pipelines/core/reorder.ts";
 import type { DeviceInput } from "../../../pipelines/core/replacement.ts";
-import { at } from "./helpers.ts";
+import { at, swap } from "./helpers.ts";
 
 const L = 120_000;
 const times = (rs: readonly DeviceInput[]) => rs.map((r) => new Date(r.ts).toISOString().slice(11, 16));
@@ -72,6 +72,15 @@ test("advancing the clock releases what it passes; drain releases everything", (
   const drained = drain(advanced.state);
   assert.deepEqual(times(drained.released), ["00:01"]);
   assert.deepEqual(heldInputs(drained.state.buffer), []);
+});
+
+test("after a drain, an input at or behind the last released one is late, not folded out of order", () => {
+  // A silent device's buffer is drained ahead of the watermark: 00:05 is released while 00:04 is not yet late.
+  const drained = drain(feed([at("00:05", 5)]).state).state;
+  const arrivals = [at("00:04", 4), at("00:05", 7), swap("00:05", 6), at("00:06", 6)].map(
+    (r) => insertReading(drained, r, L).arrival,
+  );
+  assert.deepEqual(arrivals, ["late", "duplicate", "late", "accepted"]);
 });
 
 test("a store keeps at most about twice what it holds: released inputs do not pile up in memory", () => {
