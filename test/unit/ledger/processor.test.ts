@@ -14,6 +14,7 @@ import { ledgerProcessor } from "../../../pipelines/ledger/processor.ts";
 import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { arrivalsArb, settingsArb } from "../core/arbitraries.ts";
+import { DEVICE } from "../core/helpers.ts";
 
 const L = 120_000;
 const config = {
@@ -61,7 +62,7 @@ function driverFor(s: DeviceSettings) {
   const processor = ledgerProcessor({
     config,
     logger: undefined as never,
-    registry: { settingsFor: () => s, devices: new Map(), versions: [] },
+    registry: { settingsFor: (device_id) => ({ ...s, device_id }), devices: new Map(), versions: [] },
     recalculator: { request() {}, tap() {}, forget() {} },
     mirror: new Set(),
     openSender: async () => sender,
@@ -99,7 +100,8 @@ const encodeReading = (r: Reading) =>
 
 const round = (x: unknown) => Math.round(Number(x) * 1e6) / 1e6;
 
-const rowsOf = (sender: RecordingSender, table: string) => [...(sender.tables.get(table)?.values() ?? [])];
+const rowsOf = (sender: RecordingSender, table: string, device = DEVICE) =>
+  [...(sender.tables.get(table)?.values() ?? [])].filter((r) => r.device_id === device);
 
 function hourly(sender: RecordingSender) {
   return rowsOf(sender, "energy_hourly")
@@ -114,19 +116,19 @@ function batchHourly(readings: DeviceInput[], s: DeviceSettings) {
     .sort();
 }
 
-/** Every reported hour and day with all its counts, and the anomalies not retracted. */
-function stored(sender: RecordingSender) {
+/** Every reported hour and day of a device with all its counts, and its anomalies not retracted. */
+function stored(sender: RecordingSender, device = DEVICE) {
   const counts = (r: Record<string, unknown>) =>
     `${round(r.energy_wh)} ${r.readings} ${r.duplicates} ${r.resets} ${r.replacements} ${r.anomalies} ${r.confidence ?? null}`;
   return {
-    hourly: rowsOf(sender, "energy_hourly")
+    hourly: rowsOf(sender, "energy_hourly", device)
       .filter((r) => r.confidence !== undefined)
       .map((r) => `${r.ts} ${counts(r)}`)
       .sort(),
-    daily: rowsOf(sender, "energy_daily")
+    daily: rowsOf(sender, "energy_daily", device)
       .map((r) => `${new Date(r.ts as number).toISOString().slice(0, 10)} ${r.hours} ${counts(r)}`)
       .sort(),
-    anomalies: rowsOf(sender, "anomalies")
+    anomalies: rowsOf(sender, "anomalies", device)
       .filter((a) => a.retracted !== true)
       .map((a) => `${a.ts} ${a.type}`)
       .sort(),
@@ -174,27 +176,80 @@ test("on the runtime, with crashes and silences longer than the silent-device wa
   );
 });
 
+const interruptionArb = fc.constantFrom(
+  "none",
+  "none",
+  "none",
+  "tick",
+  "silence",
+  "crash",
+  "rebalance",
+  "checkpoint",
+);
+
+test("several devices interleaved on a partition, with crashes, rebalances, checkpoints and silences anywhere, each end equal to the batch", async () => {
+  await fc.assert(
+    fc.asyncProperty(
+      settingsArb,
+      fc.array(arrivalsArb(L), { minLength: 2, maxLength: 3 }),
+      fc.array(fc.tuple(fc.nat({ max: 2 }), interruptionArb), { maxLength: 150 }),
+      async (s, traces, plan) => {
+        const { sender, driver } = driverFor(s);
+        await driver.start();
+        const devices = traces.map((t, d) => t.map((r) => ({ ...r, device_id: `dev-${d}` }) as DeviceInput));
+        const queues = devices.map((inputs) => [...inputs]);
+        for (let step = 0; queues.some((q) => q.length > 0); step++) {
+          // Each step's device is the plan's pick, or the next one with inputs left.
+          const [pick, interruption] = plan[step] ?? [0, "none"];
+          const queue = [0, 1, 2].map((i) => queues[(pick + i) % queues.length]).find((q) => q?.length);
+          const r = queue?.shift() as DeviceInput;
+          await driver.pipe(TOPICS.telemetry, 0, [{ key: r.device_id, value: encode(r), timestamp: r.ts }]);
+          if (interruption === "tick") await driver.advance(1000);
+          if (interruption === "silence") await driver.advance(601_000);
+          if (interruption === "crash") await driver.crash(0);
+          if (interruption === "checkpoint") await driver.checkpoint(0);
+          if (interruption === "rebalance") {
+            await driver.revoke(0);
+            await driver.assign(0);
+          }
+        }
+        await driver.advance(601_000);
+        await driver.advance(1000);
+        assert.deepEqual(driver.failures, []);
+        // As above: a device with a late input awaits its recalculation.
+        const late = new Set(driver.sent(TOPICS.late).map((m) => String(m.key)));
+        for (const inputs of devices) {
+          const device = inputs[0]?.device_id as string;
+          if (!late.has(device))
+            assert.deepEqual(stored(sender, device), batch(inputs, { ...s, device_id: device }));
+        }
+      },
+    ),
+    { numRuns: 100 },
+  );
+});
+
 test("no offset past a reading held in the reorder buffer is committed; a restore reads it again", async () => {
   const s = { ...(await fc.sample(settingsArb, 1))[0], max_power_w: null } as DeviceSettings;
   const { sender, driver } = driverFor(s);
   await driver.start();
   const t0 = Date.parse("2025-01-01T00:00:00Z");
   const readings = [0, 1, 2, 3].map((i) => ({
-    device_id: "d",
+    device_id: DEVICE,
     ts: t0 + i * 60_000,
     energy_wh_total: 100 + i * 10,
   }));
   await driver.pipe(
     TOPICS.telemetry,
     0,
-    readings.map((r) => ({ key: "d", value: encode(r) })),
+    readings.map((r) => ({ key: DEVICE, value: encode(r) })),
   );
   await driver.checkpoint(0);
   // With two minutes of lateness only the first reading is released: offsets 1 to 3 are held.
   assert.equal(driver.committed(TOPICS.telemetry, 0), 1n);
   const [saved] = driver
     .changelog(0)
-    .filter((c) => c.key === "d")
+    .filter((c) => c.key === DEVICE)
     .slice(-1);
   assert.deepEqual([...(saved?.value?.restoring ?? [])].sort(), [1n, 2n, 3n]);
   await driver.crash(0);
