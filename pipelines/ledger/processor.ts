@@ -31,7 +31,16 @@ import { TELEMETRY_RECORDS, type TelemetryInput, toInput } from "./readings.ts";
 import { Recalculator } from "./recalculate.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows } from "./sink.ts";
-import { decodeSlot, encodeSlot, type LedgerSlot, lowestHeld, newSlot, takeSnapshot } from "./slot.ts";
+import {
+  decodeSlot,
+  encodeSlot,
+  type LedgerSlot,
+  lowestHeld,
+  newSlot,
+  recalculateAll,
+  settingsKey,
+  takeSnapshot,
+} from "./slot.ts";
 
 /** Rows per ILP request: a recalculation after a zone change rewrites a device's whole history. */
 const FLUSH_ROWS = 20_000;
@@ -202,6 +211,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         recalculator.tap(ctx.partition, key, reading, input.offset);
         const settings = registry.settingsFor(key);
         slot.zone ??= settings.timezone;
+        slot.settings ??= settingsKey(settings);
         const outputs = ledgerIngest(slot.state, reading, settings, L, entry.touched);
         slot.offset = input.offset;
         let arrival: "held" | "duplicate" | "late" = "held";
@@ -246,6 +256,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         intervalMs: 1000,
         punctuate(ctx, now) {
           flushSilent(ctx, now);
+          noteSettingsChanges(ctx, now);
           const due = [...ctx.store.entries()].filter(([, s]) => s.recalcDue !== null && s.recalcDue <= now);
           // A recalculation's rows go out with the partition's next checkpoint, fenced like the rest.
           if (due.length > 0)
@@ -266,6 +277,20 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
       ctx.store.put(key, slot);
     }
     return slot;
+  }
+
+  /**
+   * A device whose registry settings (zone, noise, max power…) are no longer those its state was folded with has its
+   * whole history recalculated, as the batch computes it with the new ones. Saved with its state: an edit made
+   * while no instance ran is found at the first tick after the restore.
+   */
+  function noteSettingsChanges(ctx: PartitionContext<LedgerSlot>, now: number): void {
+    for (const [key, slot] of ctx.store.entries()) {
+      if (slot.settings === null || slot.recalcFrom === 0) continue;
+      if (slot.settings === settingsKey(registry.settingsFor(key))) continue;
+      recalculateAll(slot, now + config.ledger.recalcMinIntervalMs);
+      ctx.store.put(key, slot);
+    }
   }
 
   /** Devices silent past the flush wait get their suspect written provisionally; their state keeps it pending. */

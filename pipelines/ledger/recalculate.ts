@@ -28,7 +28,7 @@ import { recalculations } from "./metrics.ts";
 import { type TelemetryInput, telemetryInput, toInput } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows, type StaleRows } from "./sink.ts";
-import { inputsAfter, type LedgerSlot, type Snapshot, snapshotBefore } from "./slot.ts";
+import { inputsAfter, type LedgerSlot, type Snapshot, settingsKey, snapshotBefore } from "./slot.ts";
 
 interface Job {
   devices: Set<string>;
@@ -206,6 +206,7 @@ export class Recalculator {
     slot.recalcDue = null;
     slot.recalcFrom = null;
     slot.zone = settings.timezone;
+    slot.settings = settingsKey(settings);
     ctx.store.put(device, slot);
     recalculations.inc();
     this.logger.info(

@@ -17,6 +17,7 @@ import type { Reading } from "../core/reading.ts";
 import { noneHeld } from "../core/reorder.ts";
 import { type DeviceInput, isReplacement } from "../core/replacement.ts";
 import type { HourBucket } from "../core/rollup.ts";
+import type { DeviceSettings } from "../core/settings.ts";
 import { HeldOffsets, unpackOffsets } from "./held-offsets.ts";
 
 export interface LedgerSlot {
@@ -34,6 +35,8 @@ export interface LedgerSlot {
   recalcFrom: number | null;
   /** The zone the open hours were counted in; null until the first reading. */
   zone: string | null;
+  /** `settingsKey` of the settings the state was folded with; null until the first reading. */
+  settings: string | null;
   /** At most two, oldest first. */
   snapshots: Snapshot[];
 }
@@ -62,8 +65,38 @@ export function newSlot(device_id: string): LedgerSlot {
     recalcDue: null,
     recalcFrom: null,
     zone: null,
+    settings: null,
     snapshots: [],
   };
+}
+
+/**
+ * What of a device's registry settings its ledger depends on, as one comparable string: when the registry's differ
+ * from those its state was folded with, its whole history must be folded again, as the batch would with them.
+ */
+export function settingsKey(s: DeviceSettings): string {
+  let key = settingsKeys.get(s);
+  if (key === undefined) {
+    key = JSON.stringify([
+      s.timezone,
+      s.max_power_w,
+      s.noise_wh,
+      s.counter_persists_across_boot,
+      s.expected_interval_s,
+    ]);
+    settingsKeys.set(s, key);
+  }
+  return key;
+}
+
+/** The registry keeps a device's settings object until its entry changes: its key is made once. */
+const settingsKeys = new WeakMap<DeviceSettings, string>();
+
+/** Makes the device's whole history due for a recalculation (its settings changed). */
+export function recalculateAll(slot: LedgerSlot, due: number): void {
+  slot.recalcDue ??= due;
+  // No input is older than 2000 (ts_out_of_range): every one is taken in, and no snapshot is old enough.
+  slot.recalcFrom = 0;
 }
 
 /**
@@ -147,6 +180,7 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     recalc_due: slot.recalcDue,
     recalc_from: slot.recalcFrom,
     zone: slot.zone,
+    settings: slot.settings,
     snapshots: slot.snapshots.map((s) => {
       s.encoded ??= encodeSlot({ ...newSlot(slot.device_id), state: s.state, zone: s.zone });
       return { from: Number(s.from), horizon: s.horizon, seen: Number(s.seen), state: s.encoded };
@@ -198,6 +232,7 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
     recalcDue: s.recalc_due,
     recalcFrom: s.recalc_from,
     zone: s.zone,
+    settings: s.settings,
     snapshots: s.snapshots.map((snap) => {
       const then = decodeSlot(device_id, snap.state);
       return {

@@ -217,7 +217,7 @@ export interface StateSnapshot {
  * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
  * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
  * again from the input topic.
- * Schema io.wattline.LedgerDeviceState v4.
+ * Schema io.wattline.LedgerDeviceState v5.
  */
 export interface LedgerDeviceState {
   /** Offset of the last input record taken into this state. */
@@ -261,6 +261,12 @@ export interface LedgerDeviceState {
   recalc_from: number | null;
   /** The time zone the open hours are in: a recalculation after a zone change rewrites the whole history. */
   zone: string | null;
+  /**
+   * The registry settings the state was folded with (timezone, max_power_w, noise_wh,
+   * counter_persists_across_boot, expected_interval_s, as a JSON array); when the registry's differ, the
+   * device's whole history is recalculated. Null in states written before version 5.
+   */
+  settings: string | null;
   /** Up to two snapshots, oldest first, spaced WATTLINE_RECALC_SNAPSHOT_MS apart in event time. */
   snapshots: StateSnapshot[];
 }

@@ -228,18 +228,21 @@ const sixHours: Point[] = Array.from({ length: 25 }, (_, i) => [-240 + 15 * i, 1
 /** Between the readings at 21:45Z and 22:00Z. */
 const between: Point = [-127.5, 10_190];
 
-test("a zone change followed by a late reading leaves exactly the new zone's rows", async () => {
+/**
+ * Stores `sixHours` in UTC with a processor running, moves the device to Asia/Kolkata, then runs `afterEdit`
+ * (given the UTC rows) and checks that exactly the new zone's rows are stored.
+ */
+async function afterZoneChange(
+  afterEdit: (fx: DeviceFixture, utc: EnergyRows) => Promise<void>,
+): Promise<void> {
   await withDevice(pool, "ex", {}, async (fx) => {
     const processor = startProcessor(fx, FAST);
     try {
       await send(fx, sixHours, day);
       const utc = await computeRows(fx);
       assert.deepEqual(await waitForRows(questdb, fx, utc, 30_000), utc, "stored in UTC first");
-
       await setZone(fx, "Asia/Kolkata");
-      await sleep(2000); // the processor hears of it (LISTEN/NOTIFY)
-      await send(fx, [between], day); // later than the allowed lateness: a recalculation
-      assert.equal(await waitForLateReadings(fx, 1, 10_000), 1, "the reading is taken as late");
+      await afterEdit(fx, utc);
       const expected = await computeRows(fx);
       assert.notDeepEqual(expected, utc);
       assert.deepEqual(await waitForRows(questdb, fx, expected, 30_000), expected);
@@ -247,6 +250,24 @@ test("a zone change followed by a late reading leaves exactly the new zone's row
     } finally {
       await stopProcessor(processor);
     }
+  });
+}
+
+test("a zone change followed by a late reading leaves exactly the new zone's rows", async () => {
+  await afterZoneChange(async (fx) => {
+    await sleep(2000); // the processor hears of it (LISTEN/NOTIFY)
+    await send(fx, [between], day); // later than the allowed lateness: a recalculation
+    assert.equal(await waitForLateReadings(fx, 1, 10_000), 1, "the reading is taken as late");
+  });
+});
+
+test("a zone change alone has the device's history recalculated in the new zone, which the stream goes on in", async () => {
+  // No late reading, no replay: the processor hears of the edit (LISTEN/NOTIFY) and rebuilds the device.
+  await afterZoneChange(async (fx, utc) => {
+    const kolkata = await computeRows(fx);
+    assert.deepEqual(await waitForRows(questdb, fx, kolkata, 30_000), kolkata, "recalculated");
+    assert.notDeepEqual(kolkata, utc);
+    await send(fx, [[125, 10_700]], day);
   });
 });
 

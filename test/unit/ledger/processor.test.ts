@@ -57,13 +57,14 @@ class RecordingSender {
   async close() {}
 }
 
-function driverFor(s: DeviceSettings) {
+/** `requested`: the devices of every recalculation asked for, in order. */
+function driverFor(s: DeviceSettings, requested: string[][] = []) {
   const sender = new RecordingSender();
   const processor = ledgerProcessor({
     config,
     logger: undefined as never,
     registry: { settingsFor: (device_id) => ({ ...s, device_id }), devices: new Map(), versions: [] },
-    recalculator: { request() {}, tap() {}, forget() {} },
+    recalculator: { request: (_ctx, devices) => requested.push(devices), tap() {}, forget() {} },
     mirror: new Set(),
     openSender: async () => sender,
   });
@@ -261,4 +262,33 @@ test("no offset past a reading held in the reorder buffer is committed; a restor
     4n,
     "released by the silent-device wait, then committed",
   );
+});
+
+test("a device whose registry settings change has its whole history recalculated, also after a restart", async () => {
+  const s = (await fc.sample(settingsArb, 1))[0] as DeviceSettings;
+  const settings = { ...s, timezone: "UTC" };
+  const requested: string[][] = [];
+  const { driver } = driverFor(settings, requested);
+  await driver.start();
+  const t0 = Date.parse("2025-01-01T00:00:00Z");
+  const reading = (i: number) => ({ device_id: DEVICE, ts: t0 + i * 60_000, energy_wh_total: 100 + i });
+  await driver.pipe(
+    TOPICS.telemetry,
+    0,
+    [0, 1, 2].map((i) => ({ key: DEVICE, value: encode(reading(i)) })),
+  );
+  await driver.advance(5000);
+  assert.deepEqual(requested, [], "unchanged settings: nothing to recalculate");
+
+  settings.timezone = "Asia/Kolkata";
+  await driver.advance(1000);
+  const slot = driver.store(0)?.get(DEVICE);
+  assert.equal(slot?.recalcFrom, 0, "from the device's first input");
+  assert.notEqual(slot?.recalcDue, null);
+  // Saved with the state: a restart before the recalculation ran still does it.
+  await driver.checkpoint(0);
+  await driver.crash(0);
+  await driver.advance(config.ledger.recalcMinIntervalMs + 1000);
+  assert.deepEqual(requested.at(-1), [DEVICE]);
+  assert.equal(driver.store(0)?.get(DEVICE)?.recalcFrom, 0);
 });
