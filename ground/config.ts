@@ -70,6 +70,7 @@ const envSchema = z.object({
   WATTLINE_HOPECLOUD_PAGE_SIZE: z.coerce.number().int().min(1).max(500).default(100),
   WATTLINE_STATUS_GROUP_ID: z.string().min(1).default("wattline-status"),
   WATTLINE_STATUS_SWEEP_MS: z.coerce.number().int().positive().default(5000),
+  WATTLINE_STATUS_GROUP_MS: z.coerce.number().int().min(0).max(5000).default(250),
   WATTLINE_CHARGING_GROUP_ID: z.string().min(1).default("wattline-charging"),
   WATTLINE_CHARGING_DEBOUNCE_MS: z.coerce.number().int().positive().default(2000),
   WATTLINE_RECONCILE_CRON: z.string().min(1).default("0 2 * * *"),
@@ -156,7 +157,8 @@ export interface Config {
     pageSize: number;
   };
   processors: {
-    status: { groupId: string; sweepMs: number };
+    /** groupMs: the least time between two units of work (group commits) of one instance. */
+    status: { groupId: string; sweepMs: number; groupMs: number };
     charging: { groupId: string; debounceMs: number };
   };
   jobs: {
@@ -263,7 +265,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     hopecloud: hopecloudConfig(env),
     processors: {
-      status: { groupId: env.WATTLINE_STATUS_GROUP_ID, sweepMs: env.WATTLINE_STATUS_SWEEP_MS },
+      status: {
+        groupId: env.WATTLINE_STATUS_GROUP_ID,
+        sweepMs: env.WATTLINE_STATUS_SWEEP_MS,
+        groupMs: env.WATTLINE_STATUS_GROUP_MS,
+      },
       charging: { groupId: env.WATTLINE_CHARGING_GROUP_ID, debounceMs: env.WATTLINE_CHARGING_DEBOUNCE_MS },
     },
     jobs: {

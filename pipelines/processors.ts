@@ -27,7 +27,7 @@ export interface RunningProcessor {
 }
 
 export async function startStatusProcessor(config: Config, logger: Logger): Promise<RunningProcessor> {
-  const { groupId, sweepMs } = config.processors.status;
+  const { groupId, sweepMs, groupMs } = config.processors.status;
   await migrate(config, logger.child({ component: "migrate" }));
   const questdb = questdbPool(config, 1);
   try {
@@ -44,13 +44,13 @@ export async function startStatusProcessor(config: Config, logger: Logger): Prom
   await producer.connect();
   const pool = postgresPool(config, 2);
   const sender = await questdbSender(config);
-  const status = statusProcessor({ pool, sender, producer }, logger);
+  const status = statusProcessor({ pool, sender, producer }, logger, { groupMs });
   const runtime = await startRuntime(config, logger, status.processor, {
     groupId,
     consumer: BATCHING_FETCH,
   });
   const sweeper = every(sweepMs, () => status.sweep(), logger, "silence sweep");
-  logger.info({ groupId, sweepMs }, "status processor consuming");
+  logger.info({ groupId, sweepMs, groupMs }, "status processor consuming");
   return {
     failed: runtime.failed,
     async stop() {

@@ -3,13 +3,16 @@
 // device. Batches and the sweep run one at a time (they share the QuestDB sender); the sweep judges silence no
 // later than the consumer has read. Batches of every partition that arrive while a unit of work runs are applied
 // together in the next one (a group commit): the processor waits on Postgres round trips, not on its CPU, so one
-// transaction per batch made its lag grow with the number of partitions and devices.
+// transaction per batch made its lag grow with the number of partitions and devices. Groups start at most once per
+// WATTLINE_STATUS_GROUP_MS: a device reporting many times a second has its row written once per group, not once
+// per batch (bench/e2e, 1,000 devices at 8,000 readings/s: status 0.11 → 0.09 cores, Postgres 0.07 → 0.03).
 //
 // The sweep is one process-wide periodic task, not a per-partition punctuator: it asks Postgres for every online
 // device silent too long, whichever partition its records would come from (the table does not know), so one query
 // per interval serves all partitions, and devices of a partition no instance currently owns are still judged.
 import type { Logger } from "../../ground/logger.ts";
 import { TOPICS } from "../../ground/topics.ts";
+import { groupCommit } from "../runtime/group-commit.ts";
 import type { InputRecord, Processor } from "../runtime/processor.ts";
 import { serial } from "../runtime/serial.ts";
 import { applyEvents, type StatusSinks, sweepSilent } from "./apply.ts";
@@ -27,22 +30,18 @@ export interface StatusProcessor {
   sweep(): Promise<void>;
 }
 
-export function statusProcessor(sinks: StatusSinks, logger: Logger): StatusProcessor {
+export function statusProcessor(
+  sinks: StatusSinks,
+  logger: Logger,
+  { groupMs }: { groupMs: number },
+): StatusProcessor {
   const exclusive = serial();
   const watermark = new Watermark();
-  let queued: DeviceEvent[] = [];
-  let next: Promise<void> | undefined;
   /** Resolves once `events` are applied, with the batches queued beside them. */
-  const apply = (events: readonly DeviceEvent[]): Promise<void> => {
-    for (const e of events) queued.push(e);
-    next ??= exclusive(async () => {
-      const group = queued;
-      queued = [];
-      next = undefined;
-      log(await applyEvents(sinks, group));
-    });
-    return next;
-  };
+  const apply = groupCommit<DeviceEvent>(async (group) => log(await applyEvents(sinks, group)), {
+    windowMs: groupMs,
+    exclusive,
+  });
   const log = (transitions: DeviceTransition[]) => {
     for (const t of transitions)
       logger.debug(

@@ -64,7 +64,7 @@ export function processorConfig(
   return {
     ...config,
     processors: {
-      status: { groupId, sweepMs: tuning.sweepMs ?? status.sweepMs },
+      status: { ...status, groupId, sweepMs: tuning.sweepMs ?? status.sweepMs },
       charging: { groupId, debounceMs: tuning.debounceMs ?? charging.debounceMs },
     },
   };
