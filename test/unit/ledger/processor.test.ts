@@ -66,7 +66,8 @@ function driverFor(s: DeviceSettings, requested: string[][] = []) {
     registry: { settingsFor: (device_id) => ({ ...s, device_id }), devices: new Map(), versions: [] },
     recalculator: { request: (_ctx, devices) => requested.push(devices), tap() {}, forget() {} },
     mirror: new Set(),
-    openSender: async () => sender,
+    sender,
+    writeGroupMs: 0,
   });
   return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
 }
