@@ -71,6 +71,8 @@ export interface LedgerDeps {
   sender: RowSender;
   /** The least time between two writes of rows (see `writeRows`); 0 writes as soon as the last one ends. */
   writeGroupMs: number;
+  /** How long after its ownership check a checkpoint's rows may still be written (see `writeRows`). */
+  writeWithinMs: number;
   /** Devices whose registry entry changed: mirrored into QuestDB's `devices` by the next batch of any partition. */
   mirror: Set<string>;
 }
@@ -96,6 +98,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
     mirror,
     sender,
     writeGroupMs: config.runtime.checkpointMs / 2,
+    writeWithinMs: config.runtime.sessionTimeoutMs / 2,
   });
   const runtime = await startRuntime(config, logger, processor, {
     groupId: config.ledger.groupId,
@@ -134,12 +137,19 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
   /**
    * Writes the rows of the partitions' checkpoints that fall due together, and the mirror rows due (they are the
    * registry's, not a partition's), in one ILP request: QuestDB's cost is mostly per WAL transaction, one per table
-   * and request (bench/e2e, 1,000 devices at 8,000 readings/s: 0.55–0.75 cores with a request per partition and
-   * checkpoint, 0.26–0.31 with a third as many). A group starts at most every `writeGroupMs`, so a partition's
-   * checkpoint may wait that long for its write; a failure fails the checkpoint of every partition in the group.
+   * and request (bench/e2e, 1,000 devices at 8,000 readings/s on 6 partitions, QuestDB's cores: 0.56–0.60 with a
+   * request per partition and checkpoint, 0.25–0.32 with at most two a second). A group starts at most every
+   * `writeGroupMs` (half a checkpoint interval: a new owner's first write comes a checkpoint interval after it took
+   * the partition, so a write that waited for its group still lands before it). A failure fails the checkpoint of
+   * every partition in the group.
+   *
+   * A checkpoint's rows are written after its transaction showed that this instance owned the partition. An
+   * instance paused between that check and the write (GC, SIGSTOP) for longer than the session timeout has lost the
+   * partition meanwhile, and its rows are stale: a write more than `writeWithinMs` after a check is refused, which
+   * fails the checkpoints, as fencing would have.
    */
-  const writeRows = groupCommit<LedgerRows>(
-    async (groups) => {
+  const writeRows = groupCommit<{ rows: LedgerRows; checkedAt: number }>(
+    async (group) => {
       const { sender } = deps;
       try {
         if (mirror.size > 0) {
@@ -150,7 +160,12 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
             throw err;
           });
         }
-        for (const rows of groups) await rows.writeTo(sender, FLUSH_ROWS);
+        for (const { rows } of group) await rows.writeTo(sender, FLUSH_ROWS);
+        const waited = performance.now() - Math.min(...group.map((g) => g.checkedAt));
+        if (waited > deps.writeWithinMs)
+          throw new Error(
+            `rows not written: ${Math.round(waited)} ms passed since this instance last showed it owned their partitions (more than ${deps.writeWithinMs} ms: paused past the session timeout?), another instance may own them now`,
+          );
         await sender.flush();
       } catch (err) {
         sender.reset();
@@ -165,7 +180,10 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
     const m = mem(ctx);
     const rows = m.rows;
     m.rows = new LedgerRows();
-    return () => (rows.size === 0 && mirror.size === 0 ? Promise.resolve() : writeRows([rows]));
+    return () =>
+      rows.size === 0 && mirror.size === 0
+        ? Promise.resolve()
+        : writeRows([{ rows, checkedAt: performance.now() }]);
   }
 
   return {

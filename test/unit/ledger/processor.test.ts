@@ -22,9 +22,14 @@ const config = {
   ledger: { ...loadConfig().ledger, allowedLatenessMs: L, silentFlushMs: 600_000 },
 };
 
-/** A sender that keeps the last value of every row, as QuestDB's DEDUP UPSERT KEYS do. */
+/**
+ * A sender that keeps the last value of every row, as QuestDB's DEDUP UPSERT KEYS do, once flushed; `pauseMs`
+ * stops the process that long at the next row (a GC pause, a SIGSTOP).
+ */
 class RecordingSender {
   readonly tables = new Map<string, Map<string, Record<string, unknown>>>();
+  pauseMs = 0;
+  #pending: [string, string, Record<string, unknown>][] = [];
   #row: Record<string, unknown> = {};
   #table = "";
   table(name: string) {
@@ -43,22 +48,30 @@ class RecordingSender {
   booleanColumn = (n: string, v: unknown) => this.#set(n, v);
   timestampColumn = (n: string, v: unknown) => this.#set(n, v);
   async at(ts: number | bigint, unit: "us" | "ms" = "us") {
+    for (const until = performance.now() + this.pauseMs; performance.now() < until; );
+    this.pauseMs = 0;
     const ms = unit === "ms" ? Number(ts) : Number(BigInt(ts) / 1000n);
-    const rows = this.tables.get(this.#table) ?? new Map();
-    this.tables.set(this.#table, rows);
     // Keyed as the tables' DEDUP keys: an anomaly's include its type.
     const type = this.#table === "anomalies" ? `|${this.#row.type}` : "";
-    rows.set(`${this.#row.device_id}|${ms}${type}`, { ...this.#row, ts: ms });
+    this.#pending.push([this.#table, `${this.#row.device_id}|${ms}${type}`, { ...this.#row, ts: ms }]);
   }
   async flush() {
+    for (const [table, key, row] of this.#pending) {
+      const rows = this.tables.get(table) ?? new Map();
+      this.tables.set(table, rows);
+      rows.set(key, row);
+    }
+    this.#pending = [];
     return true;
   }
-  reset() {}
+  reset() {
+    this.#pending = [];
+  }
   async close() {}
 }
 
 /** `requested`: the devices of every recalculation asked for, in order. */
-function driverFor(s: DeviceSettings, requested: string[][] = []) {
+function driverFor(s: DeviceSettings, requested: string[][] = [], writeWithinMs = 60_000) {
   const sender = new RecordingSender();
   const processor = ledgerProcessor({
     config,
@@ -68,6 +81,7 @@ function driverFor(s: DeviceSettings, requested: string[][] = []) {
     mirror: new Set(),
     sender,
     writeGroupMs: 0,
+    writeWithinMs,
   });
   return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
 }
@@ -222,6 +236,24 @@ test("no offset past a reading held in the reorder buffer is committed; a restor
     4n,
     "released by the silent-device wait, then committed",
   );
+});
+
+test("rows written longer after the ownership check than the session timeout allows (a paused instance) are refused, and the checkpoint fails", async () => {
+  const s = (await fc.sample(settingsArb, 1))[0] as DeviceSettings;
+  const { sender, driver } = driverFor(s, [], 20);
+  await driver.start();
+  const reading = { device_id: DEVICE, ts: Date.parse("2025-01-01T00:00:00Z"), energy_wh_total: 100 };
+  await driver.pipe(TOPICS.telemetry, 0, [{ key: DEVICE, value: encode(reading) }]);
+  sender.pauseMs = 50;
+  await assert.rejects(
+    driver.checkpoint(0),
+    /rows not written: \d+ ms passed since this instance last showed/,
+  );
+  assert.equal(sender.tables.size, 0, "nothing written");
+  assert.equal(driver.committed(TOPICS.telemetry, 0), undefined, "nothing committed");
+  await driver.assign(0);
+  await driver.checkpoint(0);
+  assert.equal(rowsOf(sender, "readings").length, 1, "the next owner writes the rows");
 });
 
 test("a device whose registry settings change has its whole history recalculated, also after a restart", async () => {
