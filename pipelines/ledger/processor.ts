@@ -27,7 +27,6 @@ import { BATCHING_FETCH } from "../runtime/batching-fetch.ts";
 import { groupCommit } from "../runtime/group-commit.ts";
 import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { startRuntime } from "../runtime/runtime.ts";
-import { serial } from "../runtime/serial.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
 import { TELEMETRY_RECORDS, type TelemetryInput, toInput } from "./readings.ts";
@@ -172,7 +171,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         throw err;
       }
     },
-    { windowMs: deps.writeGroupMs, exclusive: serial() },
+    { windowMs: deps.writeGroupMs },
   );
 
   /** The checkpoint's write: the partition's rows since the last one, taken now. */

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { groupCommit } from "../../../pipelines/runtime/group-commit.ts";
-import { serial } from "../../../pipelines/runtime/serial.ts";
 
 /** A group commit whose groups are recorded with the (fake) time each started, and finish when released. */
 function recorder(windowMs: number) {
@@ -13,7 +12,7 @@ function recorder(windowMs: number) {
       groups.push({ at: clock, items });
       return new Promise<void>((resolve) => releases.push(resolve));
     },
-    { windowMs, exclusive: serial(), now: () => clock },
+    { windowMs, now: () => clock },
   );
   return {
     add,
@@ -77,7 +76,7 @@ test("group commit: a failed group rejects each of its callers, and the next gro
       calls++;
       if (calls === 1) throw new Error("postgres went away");
     },
-    { windowMs: 0, exclusive: serial() },
+    { windowMs: 0 },
   );
   const first = add([1]);
   const second = add([2]);
