@@ -1,6 +1,7 @@
 // bench/replay: one day of D devices at one reading a minute (default 10,000 devices: 14.4 million readings)
-// recalculated by `wattline replay` (read, decode, fold, write the day's rows), against a baseline in the same run
-// that only reads and decodes the same partitions. Run: node --import tsx bench/replay.ts [devices]
+// recalculated by `wattline replay` (read, decode, fold, write the day's ledger rows), against a baseline in the
+// same run that only reads and decodes the same partitions; then the same replay with --with-readings (the readings
+// rows rewritten too). Run: node --import tsx bench/replay.ts [devices]
 import { randomBytes } from "node:crypto";
 
 const DEVICES = Number(process.argv[2] ?? 10_000);
@@ -62,17 +63,25 @@ await readTopic(kafka, TOPICS.telemetry, {
 });
 const baseline = decoded / ((performance.now() - t0) / 1000);
 
-const t1 = performance.now();
-const summary = await replayRange(config, { from: day, to: day + 86_400_000 });
-const wattline = total / ((performance.now() - t1) / 1000);
+const timed = async (withReadings: boolean) => {
+  const t = performance.now();
+  const summary = await replayRange(config, { from: day, to: day + 86_400_000, withReadings });
+  const seconds = (performance.now() - t) / 1000;
+  return { summary, seconds, rate: total / seconds };
+};
+const ledger = await timed(false);
+const withReadings = await timed(true);
 
 await admin.deleteTopics({ topics: Object.values(TOPICS) }).catch(() => {});
 await admin.disconnect();
+const line = (label: string, r: typeof ledger) =>
+  console.log(
+    `${label.padEnd(35)}${Math.round(r.rate)} readings/s, ${r.seconds.toFixed(0)} s, ratio ${(r.rate / baseline).toFixed(2)}`,
+  );
 console.log(`readings:                          ${total} (${DEVICES} devices, one a minute, one day)`);
 console.log(`baseline read + decode:            ${Math.round(baseline)} readings/s`);
-console.log(
-  `wattline replay (rows written):    ${Math.round(wattline)} readings/s, ${((performance.now() - t1) / 1000).toFixed(0)} s`,
-);
-console.log(`ratio (wattline / baseline):       ${(wattline / baseline).toFixed(2)}`);
-console.log(`hourly rows written:               ${JSON.stringify(summary.hourly ?? {})}`);
+line("wattline replay (ledger rows):", ledger);
+line("  the same --with-readings:", withReadings);
+console.log(`ratio (wattline / baseline):       ${(ledger.rate / baseline).toFixed(2)}`);
+console.log(`hourly rows written:               ${JSON.stringify(ledger.summary.hourly ?? {})}`);
 process.exit(0);

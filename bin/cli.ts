@@ -2,6 +2,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { ConfigError } from "../ground/config.ts";
+import type { ReplayCommandOptions } from "../pipelines/ledger/replay-command.ts";
 
 const program = new Command("wattline")
   .description("Energy telemetry: MQTT and HopeCloud in, Kafka (Avro) through, an exact energy ledger out.")
@@ -176,7 +177,12 @@ program
   .requiredOption("--to <ts>", "end of the range, ISO-8601 with Z or an offset (exclusive)")
   .option("--device <id...>", "only these devices (default: every device on the topic)")
   .option("--dry-run", "compute and report what would change; write nothing")
-  .action(async (opts: { from: string; to: string; device?: string[]; dryRun?: boolean }) =>
+  .option(
+    "--with-readings",
+    "rewrite the readings rows too (to bring back lost ones; the ledger never needs it)",
+  )
+  .option("--workers <n>", "worker threads, each replaying a share of the partitions (default: one per core)")
+  .action(async (opts: ReplayCommandOptions) =>
     (await import("../pipelines/ledger/replay-command.ts")).replayCommand(opts),
   );
 

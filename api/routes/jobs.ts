@@ -39,6 +39,9 @@ const Recalculation = z
       .boolean()
       .default(false)
       .meta({ description: "compute and report what would change; write nothing" }),
+    with_readings: z.boolean().default(false).meta({
+      description: "rewrite the readings rows too: to bring back lost ones (the ledger's rows never need it)",
+    }),
   })
   .superRefine((b, ctx) => {
     const span = Date.parse(b.to) - Date.parse(b.from);
@@ -121,6 +124,7 @@ export function jobRoutes(db: pg.Pool, jobs: BackgroundJobs, config: () => Confi
           to: new Date(body.to).toISOString(),
           devices: devices.devices ?? null,
           dry_run: body.dry_run,
+          with_readings: body.with_readings,
           requested_by: c.get("apiKey").name,
         };
         const job = await jobs.start(REPLAY_JOB, request, async (report) => {
@@ -129,6 +133,7 @@ export function jobRoutes(db: pg.Pool, jobs: BackgroundJobs, config: () => Confi
             to: body.to,
             ...devices,
             dryRun: body.dry_run,
+            withReadings: body.with_readings,
             onProgress: (p) => report(progressOf(p)),
           });
           return { ...summary };

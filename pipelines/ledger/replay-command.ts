@@ -1,5 +1,6 @@
-// `wattline replay --from <ts> --to <ts> [--device ID…] [--dry-run]`: progress on stderr (bars on a terminal, a
-// line a second otherwise), the JSON summary on stdout. A run that writes is recorded in job_runs.
+// `wattline replay --from <ts> --to <ts> [--device ID…] [--dry-run] [--with-readings] [--workers N]`: progress on
+// stderr (bars on a terminal, a line a second otherwise), the JSON summary on stdout. A run that writes is recorded
+// in job_runs.
 import { MultiBar, type SingleBar } from "cli-progress";
 import { loadConfig } from "../../ground/config.ts";
 import { createLogger } from "../../ground/logger.ts";
@@ -14,15 +15,21 @@ import {
   replayRange,
 } from "./replay.ts";
 
-export async function replayCommand(opts: {
+/** The command's options, as commander parses them. */
+export interface ReplayCommandOptions {
   from: string;
   to: string;
   device?: string[];
   dryRun?: boolean;
-}): Promise<void> {
+  withReadings?: boolean;
+  workers?: string;
+}
+
+export async function replayCommand(opts: ReplayCommandOptions): Promise<void> {
   const devices = opts.device ? { devices: opts.device } : {};
+  const workers = opts.workers === undefined ? {} : { workers: Number(opts.workers) };
   try {
-    checkReplayOptions({ from: opts.from, to: opts.to, ...devices });
+    checkReplayOptions({ from: opts.from, to: opts.to, ...devices, ...workers });
   } catch (e) {
     if (!(e instanceof ReplayInputError)) throw e;
     process.stderr.write(`wattline replay: ${e.message}\n`);
@@ -38,7 +45,9 @@ export async function replayCommand(opts: {
       from: opts.from,
       to: opts.to,
       ...devices,
+      ...workers,
       dryRun: opts.dryRun === true,
+      withReadings: opts.withReadings === true,
       onProgress: (p) => progress.update(p),
     });
   let summary: ReplaySummary;

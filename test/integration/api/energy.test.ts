@@ -527,6 +527,7 @@ describe("POST /api/v1/recalculations and GET /api/v1/jobs/:id", () => {
       to: "2003-02-11T00:00:00.000Z",
       devices: [device],
       dry_run: false,
+      with_readings: false,
       requested_by: keyName,
     });
     const again = await h.call("POST", "/api/v1/recalculations", { role: "operator", body: range });

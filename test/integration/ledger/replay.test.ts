@@ -8,7 +8,7 @@ import { computeDevice, type DeviceResult } from "../../../pipelines/core/batch.
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import { defaultSettings } from "../../../pipelines/core/settings.ts";
 import { type StoredHour, writeHour } from "../../../pipelines/ledger/energy-rows.ts";
-import { type ReplaySummary, replayRange } from "../../../pipelines/ledger/replay.ts";
+import { type ReplayOptions, type ReplaySummary, replayRange } from "../../../pipelines/ledger/replay.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
 import { config, unique } from "../../support/stack.ts";
 import { type DeviceRows, deviceRows, poll } from "./support.ts";
@@ -123,8 +123,13 @@ const totalWh = devices.reduce(
   0,
 );
 
-async function replay(from: number, to: number, dryRun = false): Promise<ReplaySummary> {
-  const s = await replayRange(config, { from, to, devices: ids, dryRun });
+async function replay(
+  from: number,
+  to: number,
+  dryRun = false,
+  more: Pick<ReplayOptions, "workers" | "withReadings"> = {},
+): Promise<ReplaySummary> {
+  const s = await replayRange(config, { from, to, devices: ids, dryRun, ...more });
   summaries.push(s);
   return s;
 }
@@ -243,7 +248,8 @@ test("a replay of the whole range gives the batch result; a second one changes n
   assert.equal(first.hourly.added, count(d1, d7) - count(d4, d5));
   assert.deepEqual(await storedEquals(d1, d7), expectedAll(d1, d7));
 
-  const second = await replay(d1, d7);
+  // One worker instead of one per core: the same rows, whichever shards the partitions are read in.
+  const second = await replay(d1, d7, false, { workers: 1 });
   assert.equal(second.hourly.compared, count(d1, d7));
   assert.equal(second.daily.compared, countDays(d1, d7));
   const changes = [second.hourly.changed, second.hourly.added, second.daily.changed, second.daily.added];
@@ -278,4 +284,44 @@ test("a replay restores a damaged row in its range, leaves rows outside it alone
 
   await replay(d1, d7);
   assert.deepEqual(await storedEquals(d1, d7), expectedAll(d1, d7));
+});
+
+test("readings rows are the input: a replay rewrites them only when asked (withReadings)", async () => {
+  const inRangeTs = [...new Set(lateDevice.sent.map((r) => r.ts))].filter((t) => inRange(t, d4, d5));
+  const damaged = inRangeTs[10] as number;
+  const original = lateDevice.sent.find((r) => r.ts === damaged)?.energy_wh_total;
+  const readings = async () =>
+    (
+      await questdb.query<{ ts: Date; energy_wh_total: number }>(
+        "SELECT ts, energy_wh_total FROM readings WHERE device_id = $1 AND ts >= $2 AND ts < $3",
+        [lateDevice.id, new Date(d4).toISOString(), new Date(d5).toISOString()],
+      )
+    ).rows;
+
+  const without = await replay(d4, d5);
+  assert.equal(without.rows.readings, 0);
+  // A later write visible means every earlier one is: the replay's, had it written readings.
+  const sender = await questdbSender(config);
+  sender.table("readings").symbol("device_id", lateDevice.id).floatColumn("energy_wh_total", 999_999);
+  await sender.at(BigInt(damaged), "ms");
+  await sender.flush();
+  await sender.close();
+  const seen = await poll(readings, (rows) => rows.length > 0);
+  assert.deepEqual(
+    seen.map((r) => [r.ts.getTime(), r.energy_wh_total]),
+    [[damaged, 999_999]],
+  );
+
+  const restored = await replay(d4, d5, false, { withReadings: true });
+  const tsInRange = (d: (typeof devices)[number]) =>
+    new Set(d.sent.map((r) => r.ts).filter((t) => inRange(t, d4, d5)));
+  assert.equal(
+    restored.rows.readings,
+    devices.reduce((n, d) => n + tsInRange(d).size, 0),
+  );
+  const rows = await poll(
+    readings,
+    (r) => r.length === inRangeTs.length && r.every((x) => x.energy_wh_total !== 999_999),
+  );
+  assert.equal(rows.find((r) => r.ts.getTime() === damaged)?.energy_wh_total, original);
 });
