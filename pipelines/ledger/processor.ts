@@ -27,6 +27,7 @@ import { BATCHING_FETCH } from "../runtime/batching-fetch.ts";
 import { groupCommit } from "../runtime/group-commit.ts";
 import type { PartitionContext, Processor } from "../runtime/processor.ts";
 import { startRuntime } from "../runtime/runtime.ts";
+import { type Stalls, StallWatch } from "../runtime/stall-watch.ts";
 import { duplicatesDropped, lateReadings, readingsFolded } from "./metrics.ts";
 import { writeDeviceMirror } from "./mirror.ts";
 import { TELEMETRY_RECORDS, type TelemetryInput, toInput } from "./readings.ts";
@@ -70,8 +71,10 @@ export interface LedgerDeps {
   sender: RowSender;
   /** The least time between two writes of rows (see `writeRows`); 0 writes as soon as the last one ends. */
   writeGroupMs: number;
-  /** How long after its ownership check a checkpoint's rows may still be written (see `writeRows`). */
+  /** How long the process may have stood still after a checkpoint's ownership check for its rows to be written. */
   writeWithinMs: number;
+  /** How long the process stood still (see `writeRows`). */
+  stalls: Stalls;
   /** Devices whose registry entry changed: mirrored into QuestDB's `devices` by the next batch of any partition. */
   mirror: Set<string>;
 }
@@ -89,6 +92,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
   await registry.follow(config.postgres.url);
   const recalculator = new Recalculator(config, logger, registry, questdb);
   const sender = await IlpSender.open(config);
+  const stalls = new StallWatch();
   const processor = ledgerProcessor({
     config,
     logger,
@@ -98,6 +102,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
     sender,
     writeGroupMs: config.runtime.checkpointMs / 2,
     writeWithinMs: config.runtime.sessionTimeoutMs / 2,
+    stalls,
   });
   const runtime = await startRuntime(config, logger, processor, {
     groupId: config.ledger.groupId,
@@ -108,6 +113,7 @@ export async function startLedgerProcessor(config: Config, logger: Logger): Prom
     failed: runtime.failed,
     async stop() {
       await runtime.stop();
+      stalls.stop();
       await recalculator.stop();
       await sender.close();
       await registry.stop();
@@ -144,8 +150,10 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
    *
    * A checkpoint's rows are written after its transaction showed that this instance owned the partition. An
    * instance paused between that check and the write (GC, SIGSTOP) for longer than the session timeout has lost the
-   * partition meanwhile, and its rows are stale: a write more than `writeWithinMs` after a check is refused, which
-   * fails the checkpoints, as fencing would have.
+   * partition meanwhile, and its rows are stale: a write after the process stood still for more than
+   * `writeWithinMs` since a check is refused, which fails the checkpoints, as fencing would have. Time spent
+   * waiting for QuestDB does not count: an instance that waits keeps heartbeating and keeps its partitions (an
+   * overloaded QuestDB once made writes wait past such a limit, and the instance stopped, under load).
    */
   const writeRows = groupCommit<{ rows: LedgerRows; checkedAt: number }>(
     async (group) => {
@@ -160,10 +168,10 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           });
         }
         for (const { rows } of group) await rows.writeTo(sender, FLUSH_ROWS);
-        const waited = performance.now() - Math.min(...group.map((g) => g.checkedAt));
-        if (waited > deps.writeWithinMs)
+        const stood = deps.stalls.longestSince(Math.min(...group.map((g) => g.checkedAt)));
+        if (stood > deps.writeWithinMs)
           throw new Error(
-            `rows not written: ${Math.round(waited)} ms passed since this instance last showed it owned their partitions (more than ${deps.writeWithinMs} ms: paused past the session timeout?), another instance may own them now`,
+            `rows not written: the process stood still for ${Math.round(stood)} ms after it last showed it owned their partitions (more than ${deps.writeWithinMs} ms: paused past the session timeout?), another instance may own them now`,
           );
         await sender.flush();
       } catch (err) {
