@@ -140,7 +140,9 @@ test("energy: a system's days over a week equal the API's", async () => {
   assert.equal(await page.getByLabel("From (local date)").inputValue(), from);
   const rows = await apiRows("daily", "system", String(fleet.systemId), from, today);
   const wh = rows.reduce((sum, r) => sum + Number(r.energy_wh), 0);
-  assert.equal(wh, 2000);
+  // The inverter's 2 kWh are attributed to hours by time: when its last 150 minutes span a local midnight, two
+  // days share them in fractions whose float sum may miss 2000 in the last bit.
+  assert.ok(Math.abs(wh - 2000) < 1e-9, `${wh} Wh`);
   assert.equal(Number(await total.getAttribute("data-wh")), wh);
   assert.equal(await page.locator("table.energy-rows tbody tr").count(), rows.length);
   await context.close();
