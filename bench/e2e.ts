@@ -339,7 +339,7 @@ async function system(ceiling: number): Promise<PhaseResult> {
       () => countRows("SELECT count() AS count FROM readings WHERE device_id LIKE $1", [`e2e-${run}-%`]),
       ceiling,
       {
-        reset: () => ws.reset(),
+        reset: () => ws.measure(),
         report: async () => ({ ...ws.latency.toJSON(), clients: ws.open }),
       },
     );

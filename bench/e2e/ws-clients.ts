@@ -1,6 +1,8 @@
-// Live feed clients for bench/e2e: each opens /ws/monitoring/:system_id with a viewer key and, for every reading in
-// an `update`, records the time from its publish (the reading's `ts`, set at publish on this machine's clock) to
-// now, when the push is read.
+// Live feed clients for bench/e2e: each opens /ws/monitoring/:system_id with a viewer key and, once `measure` is
+// called, records for every reading in an `update` the time from its publish (the reading's `ts`, set at publish on
+// this machine's clock) to now, when the push is read. Before that the pushes are received but not parsed: the
+// clients share the publisher's process and cores, and parsing every push (each reading goes to the ten clients of
+// its system) would be the harness's load, not the system's, during the throughput search.
 import WebSocket from "ws";
 import { Histogram } from "./histogram.ts";
 
@@ -11,7 +13,7 @@ interface Update {
 
 export class WsClients {
   latency = new Histogram();
-  messages = 0;
+  #measuring = false;
   readonly #sockets: WebSocket[] = [];
 
   static async open(base: string, key: string, systems: number[], count: number): Promise<WsClients> {
@@ -21,7 +23,7 @@ export class WsClients {
       const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws/monitoring/${system}`, {
         headers: { Authorization: `Bearer ${key}` },
       });
-      ws.on("message", (data) => clients.#receive(String(data)));
+      ws.on("message", (data) => clients.#receive(data));
       await new Promise<void>((resolve, reject) => {
         ws.once("open", () => resolve());
         ws.once("error", reject);
@@ -31,10 +33,10 @@ export class WsClients {
     return clients;
   }
 
-  /** Starts counting afresh (e.g. after the clients' snapshots). */
-  reset(): void {
+  /** Starts measuring the latency afresh. */
+  measure(): void {
     this.latency = new Histogram();
-    this.messages = 0;
+    this.#measuring = true;
   }
 
   get open(): number {
@@ -45,10 +47,10 @@ export class WsClients {
     for (const s of this.#sockets) s.terminate();
   }
 
-  #receive(text: string): void {
+  #receive(data: WebSocket.RawData): void {
+    if (!this.#measuring) return;
     const now = Date.now();
-    const message = JSON.parse(text) as Update;
-    this.messages++;
+    const message = JSON.parse(String(data)) as Update;
     if (message.type !== "update") return;
     for (const r of message.data.readings ?? []) this.latency.add(now - Date.parse(r.ts));
   }
