@@ -50,6 +50,7 @@ const envSchema = z.object({
   WATTLINE_RECALC_MIN_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   WATTLINE_RECALC_SNAPSHOT_MS: z.coerce.number().int().min(0).default(43_200_000),
   WATTLINE_SILENT_FLUSH_MS: z.coerce.number().int().min(1000).default(600_000),
+  WATTLINE_ROLLUP_WRITE_MS: z.coerce.number().int().min(0).max(60_000).default(5000),
   WATTLINE_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
   WATTLINE_API_RATE_LIMIT_PER_S: z.coerce.number().min(0).default(20),
   WATTLINE_API_RATE_LIMIT_BURST: z.coerce.number().int().positive().default(60),
@@ -128,6 +129,8 @@ export interface Config {
     /** Event time between two snapshots of a device's state that recalculations start from (0: none kept). */
     recalcSnapshotMs: number;
     silentFlushMs: number;
+    /** The least time between two writes of a device's hourly and daily rows (0: at every checkpoint). */
+    rollupWriteMs: number;
   };
   api: {
     port: number;
@@ -247,6 +250,7 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
       recalcMinIntervalMs: env.WATTLINE_RECALC_MIN_INTERVAL_MS,
       recalcSnapshotMs: env.WATTLINE_RECALC_SNAPSHOT_MS,
       silentFlushMs: env.WATTLINE_SILENT_FLUSH_MS,
+      rollupWriteMs: env.WATTLINE_ROLLUP_WRITE_MS,
     },
     api: {
       port: env.WATTLINE_API_PORT,

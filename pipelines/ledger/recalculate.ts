@@ -14,7 +14,7 @@ import { TOPICS } from "../../ground/topics.ts";
 import { schemaStore } from "../../schemas/codec/schema-store.ts";
 import { initialDeviceState } from "../core/device-state.ts";
 import { zoneClock } from "../core/hours.ts";
-import { ledgerProvisional, ledgerRebuild, newTouched } from "../core/ledger-stream.ts";
+import { ledgerProvisional, ledgerRebuild, newTouched, takeRows } from "../core/ledger-stream.ts";
 import { processInput } from "../core/process.ts";
 import { heldInputs } from "../core/reorder.ts";
 import { type DeviceInput, orderInputs } from "../core/replacement.ts";
@@ -177,6 +177,14 @@ export class Recalculator {
     );
     const range = { from: rewriteFrom(slot, settings, taken, start), to: Number.POSITIVE_INFINITY };
     const entry = this.registry.devices.get(device);
+    // The live state's hours not written yet (the processor's rollup writes) that the rewrite leaves alone are the
+    // same in the rebuilt state: written from the live one, before the rebuild's rows, which replace its days.
+    const before = [...slot.unwritten].filter((h) => h < range.from);
+    if (before.length > 0) {
+      const touched = { hours: new Set(before), retracted: [] };
+      rows.addStep(device, takeRows(slot.state, settings, touched), entry, this.registry.versions);
+    }
+    slot.unwritten = new Set();
     rows.addStep(device, rebuilt, entry, this.registry.versions, range);
     if (slot.held.length === 0 && slot.restoring.size === 0) {
       // The live state had released all it held (a silent device's wait): so does the rebuilt one, as then.

@@ -37,6 +37,13 @@ export interface LedgerSlot {
   zone: string | null;
   /** `settingsKey` of the settings the state was folded with; null until the first reading. */
   settings: string | null;
+  /**
+   * Hours whose rows (and their days' rows) are not written yet: a device's rollup rows are written at most every
+   * WATTLINE_ROLLUP_WRITE_MS, and its state keeps their buckets until then (every `takeRows` is given all of them,
+   * and prunes only after it made their rows). Saved with the state, so a restart writes them; a saved superset only
+   * writes a row again.
+   */
+  unwritten: Set<number>;
   /** At most two, oldest first. */
   snapshots: Snapshot[];
 }
@@ -66,6 +73,7 @@ export function newSlot(device_id: string): LedgerSlot {
     recalcFrom: null,
     zone: null,
     settings: null,
+    unwritten: new Set(),
     snapshots: [],
   };
 }
@@ -181,6 +189,7 @@ export function encodeSlot(slot: LedgerSlot): Buffer {
     recalc_from: slot.recalcFrom,
     zone: slot.zone,
     settings: slot.settings,
+    unwritten: [...slot.unwritten],
     snapshots: slot.snapshots.map((s) => {
       s.encoded ??= encodeSlot({ ...newSlot(slot.device_id), state: s.state, zone: s.zone });
       return { from: Number(s.from), horizon: s.horizon, seen: Number(s.seen), state: s.encoded };
@@ -233,6 +242,7 @@ export function decodeSlot(device_id: string, bytes: Buffer): LedgerSlot {
     recalcFrom: s.recalc_from,
     zone: s.zone,
     settings: s.settings,
+    unwritten: new Set(s.unwritten),
     snapshots: s.snapshots.map((snap) => {
       const then = decodeSlot(device_id, snap.state);
       return {

@@ -268,7 +268,7 @@ export class PartitionTask<N extends RecordName, S> {
       await this.#committing;
       let error: unknown;
       if (clean && !wasClosing && this.#status === "open" && !this.#failure) {
-        await this.#checkpoint(this.#settings.clock());
+        await this.#checkpoint(this.#settings.clock(), true);
         error = this.#failure;
       }
       this.#status = "closed";
@@ -335,7 +335,7 @@ export class PartitionTask<N extends RecordName, S> {
    * memory now, then committed as one transaction. The commit runs off the lock; the result resolves when it is
    * done, with whether anything was written (false also when it failed, which fails the task).
    */
-  #checkpoint(now: number): Promise<boolean> {
+  #checkpoint(now: number, final = false): Promise<boolean> {
     const name = this.#processor.name;
     const end = checkpointSeconds.startTimer({ processor: name });
     const codec = this.#processor.state;
@@ -360,7 +360,7 @@ export class PartitionTask<N extends RecordName, S> {
       const offset = held !== undefined && held < position ? held : position;
       if (this.#committed.get(topic) !== offset) offsets.push({ topic, offset });
     }
-    const write = this.#processor.flush?.(this.#ctx);
+    const write = this.#processor.flush?.(this.#ctx, final);
     this.#checkpointAsked = false;
     this.#lastCheckpoint = now;
     const commit = async (): Promise<boolean> => {

@@ -100,9 +100,10 @@ export interface Processor<N extends RecordName, S = never> {
    * and returns the write that makes them durable, or undefined when there are none. The runtime runs it inside the
    * checkpoint's transaction once the first request showed that this instance still owns the partition, before
    * the transaction commits: a fenced instance never writes, and a failed write fails the checkpoint. Writes run
-   * one at a time, in the order they were taken.
+   * one at a time, in the order they were taken. `final`: the partition's last checkpoint here (revoke, shutdown),
+   * so nothing kept for a later one would be written by this instance.
    */
-  flush?(ctx: PartitionContext<S>): (() => Promise<void>) | undefined;
+  flush?(ctx: PartitionContext<S>, final: boolean): (() => Promise<void>) | undefined;
   /** The partition is assigned and its store restored. */
   init?(ctx: PartitionContext<S>): Promise<void> | void;
   /** The partition is revoked, closed at shutdown, or dropped after a failure: release what init took. */

@@ -217,7 +217,7 @@ export interface StateSnapshot {
  * The ledger processor's checkpoint of one device, in its compacted changelog keyed by device_id: only what
  * cannot be re-derived. Readings held in the reorder buffer are not kept, only their offsets: they are read
  * again from the input topic.
- * Schema io.wattline.LedgerDeviceState v5.
+ * Schema io.wattline.LedgerDeviceState v6.
  */
 export interface LedgerDeviceState {
   /** Offset of the last input record taken into this state. */
@@ -267,6 +267,12 @@ export interface LedgerDeviceState {
    * device's whole history is recalculated. Null in states written before version 5.
    */
   settings: string | null;
+  /**
+   * Start (epoch ms) of each hour whose hourly row, and its day's daily row, are not written yet (a device's
+   * rollup rows are written at most every WATTLINE_ROLLUP_WRITE_MS); their buckets stay in hours until they
+   * are. A superset is harmless: it only writes a row again. Empty in states written before version 6.
+   */
+  unwritten: number[];
   /** Up to two snapshots, oldest first, spaced WATTLINE_RECALC_SNAPSHOT_MS apart in event time. */
   snapshots: StateSnapshot[];
 }

@@ -77,8 +77,13 @@ test("a checkpoint written as LedgerDeviceState v3 (offsets as a list) restores 
     { ts: 2000, offset: 12n },
   ]);
   const now = schemaStore().decode(encodeSlot(slot));
-  assert.equal(now.version, 5);
-  const { held_packed: _, settings: __, ...rest } = now.record as WattlineRecords["LedgerDeviceState"];
+  assert.equal(now.version, 6);
+  const {
+    held_packed: _,
+    settings: __,
+    unwritten: ___,
+    ...rest
+  } = now.record as WattlineRecords["LedgerDeviceState"];
   const old = v3.encode("LedgerDeviceState", { ...rest, held: [40, 12] } as never);
   const restored = decodeSlot("dev-1", old);
   assert.deepEqual([...restored.restoring], [40n, 12n]);

@@ -289,3 +289,66 @@ test("a device whose registry settings change has its whole history recalculated
   assert.deepEqual(requested.at(-1), [DEVICE]);
   assert.equal(driver.store(0)?.get(DEVICE)?.recalcFrom, 0);
 });
+
+test("a device's hour and day rows are written at most every WATTLINE_ROLLUP_WRITE_MS, its ledger rows at every checkpoint; hours not written yet survive a crash and are written when the partition is revoked", async () => {
+  const R = config.ledger.rollupWriteMs;
+  assert.ok(R >= 2000, "the default leaves several checkpoints between two rollup writes");
+  const s: DeviceSettings = {
+    device_id: DEVICE,
+    timezone: "UTC",
+    max_power_w: null,
+    noise_wh: 0,
+    counter_persists_across_boot: true,
+    expected_interval_s: 60,
+  };
+  const { sender, driver } = driverFor(s);
+  await driver.start();
+  const t0 = Date.parse("2025-01-01T00:00:00Z");
+  const pipe = (from: number, to: number) =>
+    driver.pipe(
+      TOPICS.telemetry,
+      0,
+      Array.from({ length: to - from + 1 }, (_, k) => {
+        const i = from + k;
+        return {
+          key: DEVICE,
+          value: encode({ device_id: DEVICE, ts: t0 + i * 60_000, energy_wh_total: 100 + i }),
+        };
+      }),
+    );
+  const sum = (table: string, column: string) =>
+    rowsOf(sender, table).reduce((total, r) => total + Number(r[column]), 0);
+
+  // With two minutes of lateness, the readings older than the newest by more than that are released.
+  await pipe(0, 5);
+  await driver.advance(1000);
+  const first = sum("ledger", "delta_wh");
+  assert.ok(first > 0, "ledger rows at the first checkpoint");
+  assert.equal(rowsOf(sender, "energy_hourly").length, 0, "the hour's row waits");
+  await driver.advance(R);
+  assert.equal(sum("energy_hourly", "energy_wh"), first);
+  assert.equal(sum("energy_daily", "energy_wh"), first);
+
+  await pipe(6, 8);
+  await driver.advance(1000);
+  const second = sum("ledger", "delta_wh");
+  assert.ok(second > first);
+  assert.equal(
+    sum("energy_hourly", "energy_wh"),
+    first,
+    "written less than WATTLINE_ROLLUP_WRITE_MS ago: waits",
+  );
+  await driver.crash(0);
+  assert.deepEqual([...(driver.store(0)?.get(DEVICE)?.unwritten ?? [])], [t0], "restored as not written");
+  await driver.advance(R + 1000);
+  assert.equal(sum("energy_hourly", "energy_wh"), second, "written by the restored partition");
+
+  await pipe(9, 9);
+  await driver.advance(1000);
+  await driver.revoke(0);
+  const last = sum("ledger", "delta_wh");
+  assert.ok(last > second);
+  assert.equal(sum("energy_hourly", "energy_wh"), last, "the last checkpoint writes every hour");
+  assert.equal(sum("energy_daily", "energy_wh"), last);
+  assert.deepEqual(driver.failures, []);
+});

@@ -187,6 +187,7 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       recalc_from: 1_699_999_990_000,
       zone: "Europe/Berlin",
       settings: '["Europe/Berlin",null,1,false,60]',
+      unwritten: [1_699_999_200_000],
       snapshots: [
         { from: 12, horizon: 1_699_990_000_000, seen: 41, state: Buffer.from([0xc3, 0x01, 1, 2, 3]) },
       ],
@@ -209,6 +210,7 @@ export const SAMPLES: { [N in RecordName]: WattlineRecords[N][] } = {
       recalc_from: null,
       zone: null,
       settings: null,
+      unwritten: [],
       snapshots: [],
     },
   ],
