@@ -257,7 +257,9 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
     },
 
     process(ctx, records) {
-      const rows = new LedgerRows();
+      // Straight into the partition's rows for its next checkpoint: a batch's rows are many, a merge copies them.
+      const m = mem(ctx);
+      const { rows } = m;
       const changed = new Map<string, { slot: LedgerSlot; touched: Touched }>();
       const now = ctx.now();
       let folded = 0;
@@ -305,9 +307,9 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         }
         // Per input, not per batch: a batch read after a pause can span days of event time.
         takeSnapshot(slot, config.ledger.recalcSnapshotMs);
-        mem(ctx).seen.set(key, now);
+        m.seen.set(key, now);
       }
-      const { unwritten } = mem(ctx);
+      const { unwritten } = m;
       for (const [key, { slot, touched }] of changed) {
         if (touched.retracted.length > 0)
           rows.addStep(key, { ...NO_ROLLUPS, retracted: touched.retracted }, undefined, registry.versions);
@@ -315,7 +317,6 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         ctx.store.put(key, slot);
       }
       readingsFolded.inc(folded);
-      write(ctx, rows);
     },
 
     flush: (ctx, final) => checkpointWrite(ctx, final),

@@ -50,12 +50,15 @@ export class LedgerRows {
     );
   }
 
+  /** The first of two readings with one ts is kept, as the ledger counts it. */
   addReading(r: TelemetryReading): void {
-    this.readings.set(`${r.device_id}|${r.ts}`, r);
+    const key = `${r.device_id}|${r.ts}`;
+    if (!this.readings.has(key)) this.readings.set(key, r);
   }
 
   addReplacement(r: MeterReplacement): void {
-    this.replacements.set(`${r.device_id}|${r.ts}`, r);
+    const key = `${r.device_id}|${r.ts}`;
+    if (!this.replacements.has(key)) this.replacements.set(key, r);
   }
 
   /** The fold's ledger entries and anomalies. */
