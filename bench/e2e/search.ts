@@ -2,6 +2,11 @@
 // publisher alone reached) or halve until one passes, two bisections narrow the step that failed, then the best rate must hold for the
 // full duration; if it does not, 15 % less is tried until one does. A short probe passes rates that a pipeline only
 // absorbs for a while (its buffers fill), so the full-duration trials may have to come down a long way.
+// A failed trial is followed by `recover` before the next one: a stateful pipeline still holds what the overload
+// brought in (the ledger holds every reading of its devices' last WATTLINE_ALLOWED_LATENESS_MS of event time), and
+// the next trial would otherwise measure the aftermath of that overload instead of its own rate (bench/e2e, 10,000
+// devices: 12,000 readings/s held for 60 s twice from a steady start, while 12,192 and 10,363 failed right after the
+// probes at 20,250 and 18,563).
 import { describe, runTrial, type Trial, type TrialResult } from "./trial.ts";
 
 export interface SearchOptions {
@@ -9,6 +14,8 @@ export interface SearchOptions {
   ceiling: number;
   probeSeconds: number;
   sustainSeconds: number;
+  /** Brings the pipeline back to a steady state after a failed trial. */
+  recover(): Promise<void>;
 }
 
 export interface SearchResult {
@@ -24,6 +31,7 @@ export async function highestSustained(t: Trial, o: SearchOptions, log: (line: s
     const r = await runTrial(t, Math.round(rate), seconds);
     trials.push(r);
     log(describe(r));
+    if (!r.ok) await o.recover();
     return r.ok;
   };
   let lo = 0;
