@@ -106,21 +106,20 @@ const committed = (groupId: string, topic: string): Stage => ({
 });
 
 /**
- * Records a processor has processed, from its own metrics. Committed offsets cannot tell: a processor commits once
- * per checkpoint (WATTLINE_CHECKPOINT_MS, 1 s), a delay that does not depend on the load, and the ledger's stay
- * behind the readings it holds for the allowed lateness (WATTLINE_ALLOWED_LATENESS_MS) by design. The status
- * processor's transitions and last-seen times are in Postgres when it counts a record; what the ledger has taken in
- * is written at its next checkpoint, and the rows stored are counted after all trials.
+ * Records a processor has taken in, from its own metrics (`metric`, a counter line's start). Committed offsets
+ * cannot tell: a processor commits once per checkpoint (WATTLINE_CHECKPOINT_MS, 1 s), a delay that does not depend
+ * on the load, and the ledger's stay behind the readings it holds for the allowed lateness
+ * (WATTLINE_ALLOWED_LATENESS_MS) by design. The status processor counts a record once its transitions and last-seen
+ * time are committed to Postgres; what the ledger has taken in is written at its next checkpoint, and the rows
+ * stored are counted after all trials.
  */
-const processed = (name: string, metricsPort: number): Stage => ({
+const processed = (name: string, metricsPort: number, metric: string): Stage => ({
   name,
   done: async () => {
     // A kept-alive connection that the metrics server closes as it is reused resets: asked once more.
     const url = `http://127.0.0.1:${metricsPort}/metrics`;
     const text = await (await fetch(url).catch(() => fetch(url))).text();
-    const line = text
-      .split("\n")
-      .find((l) => l.startsWith(`wattline_processor_records_total{processor="${name}"}`));
+    const line = text.split("\n").find((l) => l.startsWith(`${metric} `));
     return Number(line?.split(" ").at(-1) ?? 0);
   },
 });
@@ -339,8 +338,8 @@ async function system(ceiling: number): Promise<PhaseResult> {
       (d) => `e2e${run}/${d}/telemetry`,
       [
         published("connector", TOPICS.telemetry),
-        processed("ledger", ledgerMetrics),
-        processed("status", statusMetrics),
+        processed("ledger", ledgerMetrics, 'wattline_processor_records_total{processor="ledger"}'),
+        processed("status", statusMetrics, "wattline_status_records_applied_total"),
       ],
       () => countRows("SELECT count() AS count FROM readings WHERE device_id LIKE $1", [`e2e-${run}-%`]),
       ceiling,
@@ -379,8 +378,8 @@ const lines = (label: string, r: PhaseResult | undefined, pushes: string) =>
 const ratios =
   bare && ours
     ? [
-        `${pad("ratio rate (wattline / baseline)")}${(ours.search.rate / bare.search.rate).toFixed(2)}`,
-        `${pad("ratio p99 (wattline / baseline)")}${((ours.latency?.p99 ?? Number.NaN) / (bare.latency?.p99 ?? Number.NaN)).toFixed(2)}`,
+        `${pad("ratio rate (wattline/baseline)")}${(ours.search.rate / bare.search.rate).toFixed(2)}`,
+        `${pad("ratio p99 (wattline/baseline)")}${((ours.latency?.p99 ?? Number.NaN) / (bare.latency?.p99 ?? Number.NaN)).toFixed(2)}`,
       ]
     : [];
 console.log(
