@@ -6,11 +6,12 @@ import pg from "pg";
 import { createKafka, type Producer } from "../../../ground/kafka.ts";
 import { createLogger } from "../../../ground/logger.ts";
 import { postgresPool } from "../../../ground/postgres.ts";
-import { questdbSender, type RowSender } from "../../../ground/questdb.ts";
-import { TOPICS } from "../../../ground/topics.ts";
+import { questdbPool, questdbSender, type RowSender } from "../../../ground/questdb.ts";
+import { ensureTopics, TOPICS } from "../../../ground/topics.ts";
 import { TestDriver } from "../../../pipelines/runtime/test-driver.ts";
 import { statusProcessor } from "../../../pipelines/status/processor.ts";
 import { schemaStore } from "../../../schemas/codec/schema-store.ts";
+import { ensureHistoryTable } from "../../../schemas/questdb/status-history.ts";
 import { config, unique } from "../../support/stack.ts";
 
 const logger = createLogger("test", "warn");
@@ -20,6 +21,13 @@ let sender: RowSender;
 let producer: Producer;
 
 before(async () => {
+  // With its DDL (DEDUP keys, column names): a first row written over ILP would create it without them.
+  const questdb = questdbPool(config, 1);
+  await ensureHistoryTable(questdb).finally(() => questdb.end());
+  // The feed's topic, which the first transition is published to, on a stack no test has used yet.
+  const admin = createKafka(config, "test-status-checkpoint-admin").admin();
+  await admin.connect();
+  await ensureTopics(admin, config).finally(() => admin.disconnect());
   pool = postgresPool(config, 2);
   sender = await questdbSender(config);
   producer = createKafka(config, "test-status-checkpoint").producer();
