@@ -1,7 +1,8 @@
 // The highest rate a pipeline sustains: short probes climb by half again while they pass (never above what the
-// publisher alone reached) or halve until one passes, two bisections narrow the step that failed, then the best rate must hold for the
-// full duration; if it does not, 15 % less is tried until one does. A short probe passes rates that a pipeline only
-// absorbs for a while (its buffers fill), so the full-duration trials may have to come down a long way.
+// publisher alone reached) or halve until one passes, two bisections narrow the step that failed, then the best
+// rate must hold for the full duration; if it does not, 15 % less is tried until one does, and then the rate halfway
+// back up to the last failure. A short probe passes rates that a pipeline only absorbs for a while (its buffers
+// fill), so the full-duration trials may have to come down a long way.
 // A failed trial is followed by `recover` before the next one: a stateful pipeline still holds what the overload
 // brought in (the ledger holds every reading of its devices' last WATTLINE_ALLOWED_LATENESS_MS of event time), and
 // the next trial would otherwise measure the aftermath of that overload instead of its own rate (bench/e2e, 10,000
@@ -55,10 +56,20 @@ export async function highestSustained(t: Trial, o: SearchOptions, log: (line: s
       else hi = mid;
     }
   }
+  let failed: number | undefined;
   for (; lo >= 50; lo *= 0.85) {
-    if (await probe(lo, o.sustainSeconds)) {
-      return { rate: Math.round(lo), sustained: trials.at(-1), trials } satisfies SearchResult;
+    if (await probe(lo, o.sustainSeconds)) break;
+    failed = lo;
+  }
+  if (lo < 50) return { rate: 0, sustained: undefined, trials } satisfies SearchResult;
+  let sustained = trials.at(-1);
+  if (failed !== undefined) {
+    // The 15 % step down overshoots by up to 15 %: one full-duration bisection halves that.
+    const mid = (lo + failed) / 2;
+    if (await probe(mid, o.sustainSeconds)) {
+      lo = mid;
+      sustained = trials.at(-1);
     }
   }
-  return { rate: 0, sustained: undefined, trials } satisfies SearchResult;
+  return { rate: Math.round(lo), sustained, trials } satisfies SearchResult;
 }
