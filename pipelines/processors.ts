@@ -14,6 +14,7 @@ import { chargingProcessor } from "./charging/processor.ts";
 import { BATCHING_FETCH } from "./runtime/batching-fetch.ts";
 import { every } from "./runtime/periodic.ts";
 import { startRuntime } from "./runtime/runtime.ts";
+import { UNITS_AT_ONCE } from "./status/apply.ts";
 import { statusProcessor } from "./status/processor.ts";
 
 export interface RunningProcessor {
@@ -42,7 +43,8 @@ export async function startStatusProcessor(config: Config, logger: Logger): Prom
     maxInFlightRequests: 1,
   });
   await producer.connect();
-  const pool = postgresPool(config, 2);
+  // One connection for each unit of work a group applies side by side.
+  const pool = postgresPool(config, UNITS_AT_ONCE);
   const sender = await questdbSender(config);
   const status = statusProcessor({ pool, sender, producer }, logger, { groupMs });
   const runtime = await startRuntime(config, logger, status.processor, {

@@ -5,6 +5,7 @@ import type pg from "pg";
 import type { Producer } from "../../ground/kafka.ts";
 import type { RowSender } from "../../ground/questdb.ts";
 import { inTransaction } from "../registry/transaction.ts";
+import { serial } from "../runtime/serial.ts";
 import type { DeviceEvent } from "./events.ts";
 import { publishTransitions } from "./feed.ts";
 import { writeHistory } from "./history.ts";
@@ -20,7 +21,15 @@ export interface StatusSinks {
 
 type Fold = (id: string, device: StoredDevice) => { state: DeviceState; transitions: Transition[] };
 
-async function unitOfWork(sinks: StatusSinks, ids: string[], fold: Fold): Promise<DeviceTransition[]> {
+/** Runs a unit's history and feed writes: units that run side by side share one QuestDB sender's buffer. */
+type Writes = <T>(task: () => Promise<T>) => Promise<T>;
+
+async function unitOfWork(
+  sinks: StatusSinks,
+  ids: string[],
+  fold: Fold,
+  writes: Writes = serial(),
+): Promise<DeviceTransition[]> {
   if (ids.length === 0) return [];
   return inTransaction(sinks.pool, async (client) => {
     await lockDevices(client, ids);
@@ -34,8 +43,11 @@ async function unitOfWork(sinks: StatusSinks, ids: string[], fold: Fold): Promis
       for (const t of made) transitions.push({ ...t, deviceId: id, derivedAt });
     }
     await saveStates(client, changed);
-    await writeHistory(sinks.sender, transitions);
-    await publishTransitions(sinks.producer, transitions);
+    if (transitions.length > 0)
+      await writes(async () => {
+        await writeHistory(sinks.sender, transitions);
+        await publishTransitions(sinks.producer, transitions);
+      });
     return transitions;
   });
 }
@@ -48,6 +60,13 @@ async function unitOfWork(sinks: StatusSinks, ids: string[], fold: Fold): Promis
  * committed is retried like any other.
  */
 const UNIT_DEVICES = 2000;
+/**
+ * Units of one group applied side by side, each on its own pooled connection: a unit mostly waits on Postgres
+ * round trips (lock, load, save, commit), so a second one overlaps them (bench/e2e, 10,000 devices at 18,000
+ * readings/s: the status processor was busy 1.4–2.0 s of every 2 s, 64 % of it idle in its own process). Their
+ * devices are disjoint, and each takes its locks in key order, so they never wait on each other.
+ */
+export const UNITS_AT_ONCE = 2;
 
 /** Applies messages, each device's in the order given. */
 export async function applyEvents(
@@ -61,9 +80,18 @@ export async function applyEvents(
     else byDevice.set(e.deviceId, [e]);
   }
   const ids = [...byDevice.keys()];
+  const units: string[][] = [];
+  for (let i = 0; i < ids.length; i += UNIT_DEVICES) units.push(ids.slice(i, i + UNIT_DEVICES));
+  const writes = serial();
   const transitions: DeviceTransition[] = [];
-  for (let i = 0; i < ids.length; i += UNIT_DEVICES)
-    transitions.push(...(await applyUnit(sinks, ids.slice(i, i + UNIT_DEVICES), byDevice)));
+  const lane = async () => {
+    for (let unit = units.shift(); unit !== undefined; unit = units.shift())
+      transitions.push(...(await applyUnit(sinks, unit, byDevice, writes)));
+  };
+  // Settled, not raced: a failed group must not return while a unit of it still writes through the shared sender.
+  const lanes = await Promise.allSettled(Array.from({ length: UNITS_AT_ONCE }, lane));
+  const failed = lanes.find((l) => l.status === "rejected");
+  if (failed) throw failed.reason;
   return transitions;
 }
 
@@ -71,8 +99,9 @@ function applyUnit(
   sinks: StatusSinks,
   ids: string[],
   byDevice: ReadonlyMap<string, DeviceEvent[]>,
+  writes: Writes,
 ): Promise<DeviceTransition[]> {
-  return unitOfWork(sinks, ids, (id, device) => {
+  const fold: Fold = (id, device) => {
     const gap = allowedGapMs(device.expectedIntervalS);
     let state = device.state;
     const transitions: Transition[] = [];
@@ -82,7 +111,8 @@ function applyUnit(
       transitions.push(...observed.transitions);
     }
     return { state, transitions };
-  });
+  };
+  return unitOfWork(sinks, ids, fold, writes);
 }
 
 /** Turns offline, with reason silence, the devices silent at `at`; at most `limit` of them per call. */
