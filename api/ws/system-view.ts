@@ -36,7 +36,11 @@ const readingOut = (r: TelemetryReading): ReadingOut => ({
 });
 
 export class SystemView {
-  #pending: ReadingOut[] = [];
+  /** Readings since the last update, as received: only the newest MAX_PENDING are ever sent, so only they are
+   * converted (a system of 1,000 devices sees thousands a second; an update goes out a few times a second). */
+  #pending: TelemetryReading[] = [];
+  /** The newest reading since base.lastReading was last brought up to date. */
+  #newest: TelemetryReading | null = null;
   /** When each device's status last changed here, so an older transition never overrides a newer one. */
   readonly #statusAt = new Map<string, number>();
 
@@ -56,10 +60,9 @@ export class SystemView {
   reading(r: TelemetryReading): boolean {
     const b = this.base;
     if (!b.statuses.has(r.device_id)) return false;
-    const out = readingOut(r);
-    this.#pending.push(out);
-    if (this.#pending.length > MAX_PENDING) this.#pending.shift();
-    if (b.lastReading === null || Date.parse(b.lastReading.ts) <= r.ts) b.lastReading = out;
+    this.#pending.push(r);
+    if (this.#pending.length >= 2 * MAX_PENDING) this.#pending.splice(0, this.#pending.length - MAX_PENDING);
+    if (this.#newest === null || this.#newest.ts <= r.ts) this.#newest = r;
     const power = b.power.get(r.device_id);
     if (b.generation.has(r.device_id) && r.power_w !== null && (power === undefined || power.ts <= r.ts))
       b.power.set(r.device_id, { ts: r.ts, power_w: r.power_w });
@@ -78,6 +81,7 @@ export class SystemView {
 
   /** A reload of the base: the registry's and rollups' figures, the newer of each device's power. */
   replace(next: SystemBase): void {
+    this.#settleNewest();
     for (const [device, p] of this.base.power) {
       const q = next.power.get(device);
       if (next.generation.has(device) && (q === undefined || q.ts < p.ts)) next.power.set(device, p);
@@ -94,12 +98,21 @@ export class SystemView {
   }
 
   update(now: number) {
-    const readings = this.#pending;
+    const readings = this.#pending.slice(-MAX_PENDING).map(readingOut);
     this.#pending = [];
     return updateData(this.base.info, this.#live(), readings, now, this.windowMs);
   }
 
+  /** The newest reading becomes the last reading unless the base already has a later one. */
+  #settleNewest(): void {
+    const b = this.base;
+    const r = this.#newest;
+    this.#newest = null;
+    if (r !== null && (b.lastReading === null || Date.parse(b.lastReading.ts) <= r.ts)) b.lastReading = readingOut(r);
+  }
+
   #live(): Live {
+    this.#settleNewest();
     const b = this.base;
     return { statuses: b.statuses, power: b.power, lastReading: b.lastReading };
   }

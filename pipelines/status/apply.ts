@@ -1,5 +1,6 @@
 // One unit of work of the status processor: under the devices' locks, fold events (or a silence check) into their
-// stored state, then write history and feed, and commit the new state last. A failure anywhere rolls the state
+// stored state (or, for signs of life that keep an online device online, just move its last-seen time), then
+// write history and feed, and commit the new state last. A failure anywhere rolls the state
 // back, so a retry decides the same transitions again; QuestDB deduplicates them, the feed may repeat one.
 import type pg from "pg";
 import type { Producer } from "../../ground/kafka.ts";
@@ -9,8 +10,23 @@ import { serial } from "../runtime/serial.ts";
 import type { DeviceEvent } from "./events.ts";
 import { publishTransitions } from "./feed.ts";
 import { writeHistory } from "./history.ts";
-import { allowedGapMs, type DeviceState, observe, step, type Transition } from "./state.ts";
-import { loadDevices, lockDevices, type StoredDevice, saveStates, silentDevices } from "./store.ts";
+import {
+  allowedGapMs,
+  type DeviceState,
+  type Liveness,
+  livenessOf,
+  observe,
+  step,
+  type Transition,
+} from "./state.ts";
+import {
+  loadDevices,
+  lockDevices,
+  type StoredDevice,
+  saveStates,
+  silentDevices,
+  touchOnline,
+} from "./store.ts";
 import type { DeviceTransition } from "./transitions.ts";
 
 export interface StatusSinks {
@@ -24,16 +40,25 @@ type Fold = (id: string, device: StoredDevice) => { state: DeviceState; transiti
 /** Runs a unit's history and feed writes: units that run side by side share one QuestDB sender's buffer. */
 type Writes = <T>(task: () => Promise<T>) => Promise<T>;
 
+interface UnitOptions {
+  writes?: Writes;
+  /** Devices whose events are signs of life: those that stay online are updated without being loaded. */
+  touches?: ReadonlyMap<string, Liveness>;
+}
+
 async function unitOfWork(
   sinks: StatusSinks,
   ids: string[],
   fold: Fold,
-  writes: Writes = serial(),
+  { writes = serial(), touches = new Map() }: UnitOptions = {},
 ): Promise<DeviceTransition[]> {
   if (ids.length === 0) return [];
   return inTransaction(sinks.pool, async (client) => {
     await lockDevices(client, ids);
-    const stored = await loadDevices(client, ids);
+    // Most events of a steady fleet only move an online device's last-seen time: one statement does those.
+    const touched = await touchOnline(client, touches);
+    const rest = touched.size === 0 ? ids : ids.filter((id) => !touched.has(id));
+    const stored = rest.length === 0 ? new Map<string, StoredDevice>() : await loadDevices(client, rest);
     const changed = new Map<string, NonNullable<DeviceState>>();
     const transitions: DeviceTransition[] = [];
     const derivedAt = Date.now();
@@ -101,6 +126,11 @@ function applyUnit(
   byDevice: ReadonlyMap<string, DeviceEvent[]>,
   writes: Writes,
 ): Promise<DeviceTransition[]> {
+  const touches = new Map<string, Liveness>();
+  for (const id of ids) {
+    const liveness = livenessOf(byDevice.get(id) ?? []);
+    if (liveness) touches.set(id, liveness);
+  }
   const fold: Fold = (id, device) => {
     const gap = allowedGapMs(device.expectedIntervalS);
     let state = device.state;
@@ -112,7 +142,7 @@ function applyUnit(
     }
     return { state, transitions };
   };
-  return unitOfWork(sinks, ids, fold, writes);
+  return unitOfWork(sinks, ids, fold, { writes, touches });
 }
 
 /** Turns offline, with reason silence, the devices silent at `at`; at most `limit` of them per call. */

@@ -86,3 +86,39 @@ export function observe(
   const transitions = [silence.transition, applied.transition].filter((t) => t !== undefined);
   return { state: applied.state, transitions };
 }
+
+/** One device's events of a unit of work, summarised for `staysOnline`. */
+export interface Liveness {
+  /** `at` of the first event. */
+  first: number;
+  /** The largest step from the newest earlier event to a later one (0 for a single event). */
+  jump: number;
+  /** The newest `at`. */
+  newest: number;
+}
+
+/**
+ * Events that are all signs of life (readings, heartbeats, online statuses), summarised; undefined when one could
+ * change a status (an offline status). Applied by `observe`, in order, to an online device whose lastSeen is L with
+ * allowed gap G, they make no transition and only set lastSeen to max(L, newest) whenever `staysOnline` holds: the
+ * first comes within G of L, and each later one within G of the newest before it.
+ */
+export function livenessOf(events: readonly { event: StatusEvent; at: number }[]): Liveness | undefined {
+  let first: number | undefined;
+  let newest = Number.NEGATIVE_INFINITY;
+  let jump = 0;
+  for (const { event, at } of events) {
+    if (event.kind === "silence_check" || (event.kind === "status" && event.status !== "online"))
+      return undefined;
+    if (first === undefined) first = at;
+    else jump = Math.max(jump, at - newest);
+    newest = Math.max(newest, at);
+  }
+  return first === undefined ? undefined : { first, jump, newest };
+}
+
+export const staysOnline = (state: DeviceState, l: Liveness, gapMs: number): boolean =>
+  state?.status === "online" &&
+  state.lastSeen !== null &&
+  l.first <= state.lastSeen + gapMs &&
+  l.jump <= gapMs;

@@ -2,7 +2,7 @@
 // processor instances (and each one's sweep) never decide the same transition twice.
 import type pg from "pg";
 import type { OnlineState, StatusReason } from "../../schemas/generated/types.ts";
-import { DEFAULT_EXPECTED_INTERVAL_S, type DeviceState, SILENCE_FACTOR } from "./state.ts";
+import { DEFAULT_EXPECTED_INTERVAL_S, type DeviceState, type Liveness, SILENCE_FACTOR } from "./state.ts";
 
 export interface StoredDevice {
   state: DeviceState;
@@ -89,6 +89,42 @@ export async function saveStates(
       list.map(([, s]) => iso(s.lastSeen)),
     ],
   );
+}
+
+/**
+ * `staysOnline` and its outcome in one statement, for devices whose events are signs of life: each online device
+ * for which it holds gets last_seen = max(last_seen, newest), without being loaded. Returns the devices updated;
+ * the others need the whole fold. Caller holds their locks.
+ */
+export async function touchOnline(
+  client: pg.PoolClient,
+  touches: ReadonlyMap<string, Liveness>,
+): Promise<Set<string>> {
+  if (touches.size === 0) return new Set();
+  const list = [...touches];
+  // Epoch milliseconds / 1000 as a double: to_timestamp rounds it to the microsecond, so it is exact.
+  const { rows } = await client.query<{ device_id: string }>(
+    `UPDATE device_status s
+        SET last_seen = greatest(s.last_seen, to_timestamp(u.newest / 1000.0))
+       FROM unnest($1::text[], $2::float8[], $3::float8[], $4::float8[]) AS u(device_id, first, jump, newest)
+       LEFT JOIN devices d ON d.device_id = u.device_id
+      WHERE s.device_id = u.device_id
+        AND s.status = 'online'
+        AND s.last_seen IS NOT NULL
+        AND to_timestamp(u.first / 1000.0)
+            <= s.last_seen + make_interval(secs => $5 * coalesce(d.expected_interval_s, $6))
+        AND u.jump <= 1000 * $5 * coalesce(d.expected_interval_s, $6)
+      RETURNING s.device_id`,
+    [
+      list.map(([id]) => id),
+      list.map(([, l]) => l.first),
+      list.map(([, l]) => l.jump),
+      list.map(([, l]) => l.newest),
+      SILENCE_FACTOR,
+      DEFAULT_EXPECTED_INTERVAL_S,
+    ],
+  );
+  return new Set(rows.map((r) => r.device_id));
 }
 
 /** Online devices silent at `at` (by the same rule as the silence check), at most `limit`. */

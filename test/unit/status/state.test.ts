@@ -1,13 +1,16 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import fc from "fast-check";
 import { toDeviceEvent } from "../../../pipelines/status/events.ts";
 import {
   allowedGapMs,
   type DeviceState,
   type KnownState,
+  livenessOf,
   observe,
   SILENCE_FACTOR,
   type StatusEvent,
+  staysOnline,
   step,
 } from "../../../pipelines/status/state.ts";
 
@@ -160,5 +163,59 @@ test("records become events at their received_at, whatever the device's clock sa
     deviceId: "d1",
     at: 42,
     event: { kind: "heartbeat" },
+  });
+});
+
+describe("livenessOf and staysOnline (the status store's update without a load)", () => {
+  const signOfLife = fc.constantFrom<StatusEvent>(
+    heartbeat,
+    telemetry,
+    { kind: "status", status: "online", reason: "message" },
+    { kind: "status", status: "online", reason: "other" },
+  );
+  const anyEvent = fc.oneof(signOfLife, fc.constant(lastWill));
+  const fold = (state: DeviceState, events: { event: StatusEvent; at: number }[], gapMs: number) => {
+    let s = state;
+    const transitions = [];
+    for (const { event, at } of events) {
+      const o = observe(s, event as Exclude<StatusEvent, { kind: "silence_check" }>, at, gapMs);
+      s = o.state;
+      transitions.push(...o.transitions);
+    }
+    return { state: s, transitions };
+  };
+  const timed = (event: fc.Arbitrary<StatusEvent>) =>
+    fc.array(fc.record({ event, at: fc.integer({ min: 0, max: 20_000 }) }), { minLength: 1, maxLength: 8 });
+  const known = fc.record({
+    status: fc.constantFrom("online" as const, "offline" as const),
+    reason: fc.constantFrom("heartbeat" as const, "telemetry" as const, "silence" as const),
+    changedAt: fc.integer({ min: 0, max: 10_000 }),
+    lastSeen: fc.option(fc.integer({ min: 0, max: 10_000 }), { nil: null }),
+  });
+
+  test("when it holds, the whole fold changes only lastSeen, to the newest of it and the events", () => {
+    fc.assert(
+      fc.property(known, timed(anyEvent), fc.integer({ min: 0, max: 8_000 }), (state, events, gapMs) => {
+        const l = livenessOf(events);
+        if (l === undefined || !staysOnline(state, l, gapMs)) return;
+        const folded = fold(state, events, gapMs);
+        assert.deepEqual(folded.transitions, []);
+        assert.deepEqual(folded.state, { ...state, lastSeen: Math.max(state.lastSeen as number, l.newest) });
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  test("it holds for an online device's steady signs of life, and never once an offline status is among them", () => {
+    const state: KnownState = { status: "online", reason: "telemetry", changedAt: 0, lastSeen: 10_000 };
+    const steady = [10_500, 11_000, 11_400].map((at) => ({ event: telemetry, at }));
+    assert.ok(staysOnline(state, livenessOf(steady) ?? assert.fail("no liveness"), 1_000));
+    assert.equal(livenessOf([...steady, { event: lastWill, at: 11_500 }]), undefined);
+    // The first comes after the gap: the silence must be recorded by the fold.
+    assert.ok(!staysOnline(state, livenessOf([{ event: telemetry, at: 11_001 }]) ?? assert.fail(), 1_000));
+    // A later one comes more than the gap after the newest before it.
+    const late = [10_100, 11_200].map((at) => ({ event: heartbeat, at }));
+    assert.ok(!staysOnline(state, livenessOf(late) ?? assert.fail(), 1_000));
+    assert.ok(!staysOnline({ ...state, status: "offline" }, livenessOf(steady) ?? assert.fail(), 1_000));
   });
 });
