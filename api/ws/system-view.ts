@@ -108,7 +108,8 @@ export class SystemView {
     const b = this.base;
     const r = this.#newest;
     this.#newest = null;
-    if (r !== null && (b.lastReading === null || Date.parse(b.lastReading.ts) <= r.ts)) b.lastReading = readingOut(r);
+    if (r !== null && (b.lastReading === null || Date.parse(b.lastReading.ts) <= r.ts))
+      b.lastReading = readingOut(r);
   }
 
   #live(): Live {
