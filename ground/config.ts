@@ -46,6 +46,7 @@ const envSchema = z.object({
   WATTLINE_KAFKA_BATCH_MAX: z.coerce.number().int().positive().default(8000),
   WATTLINE_KAFKA_LINGER_MS: z.coerce.number().int().min(0).default(5),
   WATTLINE_CHECKPOINT_MS: z.coerce.number().int().min(10).default(1000),
+  WATTLINE_STATE_WRITE_MS: z.coerce.number().int().min(0).default(10_000),
   WATTLINE_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6000).max(300_000).default(30_000),
   WATTLINE_LEDGER_GROUP: z.string().min(1).default("wattline-ledger"),
   WATTLINE_ALLOWED_LATENESS_MS: z.coerce.number().int().min(0).default(120_000),
@@ -121,6 +122,8 @@ export interface Config {
   /** Stream processors' runtime: how often each partition checkpoints (state, queued records, offsets). */
   runtime: {
     checkpointMs: number;
+    /** How old a state change the input re-derives gets before a checkpoint writes it (StateStore.putLazy). */
+    stateWriteMs: number;
     /** How long the group waits for a silent member (a crashed instance) before its partitions move. */
     sessionTimeoutMs: number;
   };
@@ -245,7 +248,11 @@ export function loadConfig(environment: NodeJS.ProcessEnv = process.env): Config
     },
     ingest: { maxFutureMs: env.WATTLINE_MAX_FUTURE_MS },
     metrics: { port: env.WATTLINE_METRICS_PORT },
-    runtime: { checkpointMs: env.WATTLINE_CHECKPOINT_MS, sessionTimeoutMs: env.WATTLINE_SESSION_TIMEOUT_MS },
+    runtime: {
+      checkpointMs: env.WATTLINE_CHECKPOINT_MS,
+      stateWriteMs: env.WATTLINE_STATE_WRITE_MS,
+      sessionTimeoutMs: env.WATTLINE_SESSION_TIMEOUT_MS,
+    },
     ledger: {
       groupId: env.WATTLINE_LEDGER_GROUP,
       allowedLatenessMs: env.WATTLINE_ALLOWED_LATENESS_MS,

@@ -2,7 +2,9 @@
 // Per batch it folds each device's readings and updates its open hours in place; the hours a device's readings
 // touched are written at most every WATTLINE_ROLLUP_WRITE_MS (below). The runtime checkpoints the
 // devices' states (Avro, slot.ts), the late readings and the input offsets in one Kafka transaction every
-// WATTLINE_CHECKPOINT_MS, and the changed rows are written with it, in one ILP request with those of the other
+// WATTLINE_CHECKPOINT_MS; a state that only its readings moved is written once the change is WATTLINE_STATE_WRITE_MS
+// old (a restart reads them again), which spares a chatty fleet a changelog record per device and checkpoint. The
+// changed rows are written with each checkpoint, in one ILP request with those of the other
 // partitions checkpointed at about the same time. Readings the reorder buffer holds are not checkpointed: no offset
 // past them is committed, and a restore reads them again.
 // A crash anywhere repeats work whose writes are idempotent, and never skips any.
@@ -260,7 +262,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
       // Straight into the partition's rows for its next checkpoint: a batch's rows are many, a merge copies them.
       const m = mem(ctx);
       const { rows } = m;
-      const changed = new Map<string, { slot: LedgerSlot; touched: Touched }>();
+      const changed = new Map<string, { slot: LedgerSlot; touched: Touched; late: boolean }>();
       const now = ctx.now();
       let folded = 0;
       for (const input of records) {
@@ -276,7 +278,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         let entry = changed.get(key);
         if (entry === undefined) {
           // The hours the batch touches join those not written yet.
-          entry = { slot, touched: { hours: slot.unwritten, retracted: [] } };
+          entry = { slot, touched: { hours: slot.unwritten, retracted: [] }, late: false };
           changed.set(key, entry);
         }
         folded++;
@@ -301,6 +303,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         rows.addOutputs(key, outputs);
         if (arrival === "late") {
           lateReadings.inc();
+          entry.late = true;
           ctx.send(TOPICS.late, key, store.encode(input.name, record));
           slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
           slot.recalcFrom = Math.min(slot.recalcFrom ?? record.ts, record.ts);
@@ -310,11 +313,14 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         m.seen.set(key, now);
       }
       const { unwritten } = m;
-      for (const [key, { slot, touched }] of changed) {
+      for (const [key, { slot, touched, late }] of changed) {
         if (touched.retracted.length > 0)
           rows.addStep(key, { ...NO_ROLLUPS, retracted: touched.retracted }, undefined, registry.versions);
         if (slot.unwritten.size > 0 && !unwritten.has(key)) unwritten.set(key, now);
-        ctx.store.put(key, slot);
+        // Reading the input again re-derives the state, but not a late reading's record, which has gone out:
+        // the state that sent it (and its pending recalculation) is written with it.
+        if (late) ctx.store.put(key, slot);
+        else ctx.store.putLazy(key, slot);
       }
       readingsFolded.inc(folded);
     },
@@ -344,7 +350,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
     let slot = ctx.store.get(key);
     if (slot === undefined) {
       slot = newSlot(key);
-      ctx.store.put(key, slot);
+      ctx.store.putLazy(key, slot);
     }
     return slot;
   }

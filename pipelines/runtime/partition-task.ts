@@ -6,7 +6,8 @@
 // runs on one promise chain, so none of it overlaps. Between checkpoints nothing is written anywhere: state
 // changes, ctx.send records, dead letters and the processor's sink writes wait in memory for the next checkpoint,
 // which puts them and the input offsets in one transaction. The offset committed per topic is the next one after
-// the last record processed, or the processor's `held` offset if lower: a restart re-reads what only memory held.
+// the last record processed, or the processor's `held` offset if lower, or the floor of the oldest state change put
+// lazily and not written yet if lower still: a restart re-reads what only memory held.
 //
 // A checkpoint is taken under the lock (everything it writes is copied out of memory at once) and committed off
 // it, so that batches go on while the transaction's round trips run. Commits run one at a time, in order: a
@@ -40,6 +41,8 @@ export interface TaskSettings {
   changelog: string;
   deadLetterTopic: string;
   checkpointMs: number;
+  /** How old a change put lazily (StateStore.putLazy) gets before a checkpoint writes it; 0: at the next one. */
+  lazyWriteMs: number;
   clock: () => number;
   logger: Logger;
   /** Told once when the task fails, whichever path failed it (a batch, a timer, queued work). */
@@ -73,6 +76,12 @@ export class PartitionTask<N extends RecordName, S> {
   readonly #position = new Map<string, bigint>();
   /** Offset last committed, per input topic. */
   readonly #committed = new Map<string, bigint>();
+  /**
+   * Per input topic, the offset a restart would read from: the committed offsets at open (or a new topic's first
+   * offset), then those of the last checkpoint taken. Replaced, never changed: lazy changes keep the one of their
+   * time (state-store.ts).
+   */
+  #floor: ReadonlyMap<string, bigint> = new Map();
   #outbox: OutRecord[] = [];
   #lastCheckpoint = 0;
   #checkpointAsked = false;
@@ -87,7 +96,12 @@ export class PartitionTask<N extends RecordName, S> {
     this.partition = settings.partition;
     this.#processor = processor;
     this.#settings = settings;
-    this.#memory = processor.state ? new MemoryStateStore<S>() : undefined;
+    this.#memory = processor.state
+      ? new MemoryStateStore<S>(
+          () => this.#floor,
+          () => this.#settings.clock(),
+        )
+      : undefined;
     const store: StateStore<S> = this.#memory ?? (new NoStateStore(processor.name) as StateStore<S>);
     this.#punctuations = (processor.punctuators ?? []).map((punctuator) => ({ punctuator, next: 0 }));
     this.#ctx = {
@@ -163,6 +177,7 @@ export class PartitionTask<N extends RecordName, S> {
           this.#position.set(topic, offset);
           this.#committed.set(topic, offset);
         }
+        this.#floor = new Map(this.#committed);
         const now = this.#settings.clock();
         this.#lastCheckpoint = now;
         for (const p of this.#punctuations) p.next = now + p.punctuator.intervalMs;
@@ -187,6 +202,8 @@ export class PartitionTask<N extends RecordName, S> {
       const fresh =
         position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
       const [first] = fresh;
+      if (first !== undefined && !this.#floor.has(batch.topic))
+        this.#floor = new Map([...this.#floor, [batch.topic, BigInt(first.offset)]]);
       if (first !== undefined) {
         const { records, deadLetters } = decodeInput(batch.topic, this.partition, expected, fresh, (r) =>
           this.#processor.refuse?.(r),
@@ -341,25 +358,31 @@ export class PartitionTask<N extends RecordName, S> {
     const codec = this.#processor.state;
     const records: OutRecord[] = [];
     if (codec && this.#memory)
-      for (const [key, value] of this.#memory.dirty())
+      for (const [key, value] of this.#memory.take(now, this.#settings.lazyWriteMs, final))
         records.push({
           topic: this.#settings.changelog,
           key,
           value: value === undefined ? null : codec.encode(value),
           partition: this.partition,
         });
-    this.#memory?.clean();
     const changed = records.length;
     records.push(...this.#outbox);
     this.#outbox = [];
     const offsets: { topic: string; offset: bigint }[] = [];
+    const pinned = this.#memory?.pinned();
+    const floor = new Map(this.#floor);
     for (const topic of Object.keys(this.#processor.topics)) {
       const position = this.#position.get(topic);
       if (position === undefined) continue;
+      let offset = position;
       const held = this.#processor.held?.(this.#ctx, topic);
-      const offset = held !== undefined && held < position ? held : position;
+      if (held !== undefined && held < offset) offset = held;
+      const pin = pinned?.get(topic);
+      if (pin !== undefined && pin < offset) offset = pin;
+      floor.set(topic, offset);
       if (this.#committed.get(topic) !== offset) offsets.push({ topic, offset });
     }
+    this.#floor = floor;
     const write = this.#processor.flush?.(this.#ctx, final);
     this.#checkpointAsked = false;
     this.#lastCheckpoint = now;

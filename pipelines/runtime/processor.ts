@@ -22,7 +22,15 @@ export interface StateCodec<S> {
  */
 export interface StateStore<S> {
   get(key: string): S | undefined;
+  /** Written at the next checkpoint. */
   put(key: string, value: S): void;
+  /**
+   * Written at the first checkpoint once the change is the runtime's lazy interval old (WATTLINE_STATE_WRITE_MS),
+   * or at revoke and shutdown: for a change that reading the input again re-derives, and that nothing outside the
+   * state has seen (no ctx.send). Until then the runtime commits no input offset past what the key's last written
+   * value needs, so a restart restores that value and reads again every input since.
+   */
+  putLazy(key: string, value: S): void;
   /** True when the key was there. */
   delete(key: string): boolean;
   has(key: string): boolean;

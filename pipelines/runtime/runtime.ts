@@ -35,6 +35,8 @@ export interface RuntimeOptions {
   groupId: string;
   /** How often each partition checkpoints; default config.runtime.checkpointMs (WATTLINE_CHECKPOINT_MS). */
   checkpointMs?: number;
+  /** How old a lazily put change gets before a checkpoint writes it; default config.runtime.stateWriteMs. */
+  lazyWriteMs?: number;
   /** Default `${config.kafka.clientId}-${processor.name}`. */
   clientId?: string;
   /** Fetch sizes and waits (a debounce), session and heartbeat timing. */
@@ -279,6 +281,7 @@ class Runtime<N extends RecordName, S> implements RunningRuntime {
       changelog: this.#changelog,
       deadLetterTopic: TOPICS.deadLetter,
       checkpointMs: this.#checkpointMs,
+      lazyWriteMs: this.#options.lazyWriteMs ?? this.#config.runtime.stateWriteMs,
       clock: Date.now,
       logger: this.#logger.child({ partition: p }),
       onFailure: (err) => this.#taskFailed(p, task, err),

@@ -18,6 +18,8 @@ export interface DriverOptions {
   partitions?: number;
   /** Default 1000. */
   checkpointMs?: number;
+  /** How old a lazily put change gets before a checkpoint writes it. Default 0: at the next checkpoint. */
+  lazyWriteMs?: number;
   /** The driver's wall clock at the start, epoch ms. Default 0. */
   startTime?: number;
   /** Messages per delivered batch; default all that are pending. */
@@ -40,6 +42,7 @@ export class TestDriver<N extends RecordName, S> {
   readonly #processor: Processor<N, S>;
   readonly #partitions: number;
   readonly #checkpointMs: number;
+  readonly #lazyWriteMs: number;
   readonly #batchSize: number;
   readonly #logger: Logger;
   readonly #changelogTopic: string;
@@ -60,6 +63,7 @@ export class TestDriver<N extends RecordName, S> {
     this.#processor = processor;
     this.#partitions = options.partitions ?? 1;
     this.#checkpointMs = options.checkpointMs ?? 1000;
+    this.#lazyWriteMs = options.lazyWriteMs ?? 0;
     this.#batchSize = options.batchSize ?? Number.POSITIVE_INFINITY;
     this.#logger = options.logger ?? createLogger("test-driver", "silent");
     this.#changelogTopic = changelogTopic(processor.name);
@@ -141,6 +145,7 @@ export class TestDriver<N extends RecordName, S> {
       changelog: this.#changelogTopic,
       deadLetterTopic: TOPICS.deadLetter,
       checkpointMs: this.#checkpointMs,
+      lazyWriteMs: this.#lazyWriteMs,
       clock: () => this.#now,
       logger: this.#logger.child({ partition }),
       onFailure: (err) => {

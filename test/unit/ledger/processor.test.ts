@@ -75,10 +75,16 @@ class RecordingSender {
 const stalls = new StallWatch(5);
 
 /** `requested`: the devices of every recalculation asked for, in order. */
-function driverFor(s: DeviceSettings, requested: string[][] = [], writeWithinMs = 60_000) {
+function driverFor(
+  s: DeviceSettings,
+  requested: string[][] = [],
+  writeWithinMs = 60_000,
+  options: { lazyWriteMs?: number; allowedLatenessMs?: number } = {},
+) {
   const sender = new RecordingSender();
+  const allowedLatenessMs = options.allowedLatenessMs ?? L;
   const processor = ledgerProcessor({
-    config,
+    config: { ...config, ledger: { ...config.ledger, allowedLatenessMs } },
     logger: undefined as never,
     registry: { settingsFor: (device_id) => ({ ...s, device_id }), devices: new Map(), versions: [] },
     recalculator: { request: (_ctx, devices) => requested.push(devices), tap() {}, forget() {} },
@@ -88,7 +94,10 @@ function driverFor(s: DeviceSettings, requested: string[][] = [], writeWithinMs 
     writeWithinMs,
     stalls,
   });
-  return { sender, driver: new TestDriver(processor, { batchSize: 3 }) };
+  return {
+    sender,
+    driver: new TestDriver(processor, { batchSize: 3, lazyWriteMs: options.lazyWriteMs ?? 0 }),
+  };
 }
 
 const encode = (r: DeviceInput) =>
@@ -166,14 +175,15 @@ const interruptionArb = fc.constantFrom(
   "checkpoint",
 );
 
-test("on the runtime, one to three devices interleaved on a partition, with crashes, rebalances, checkpoints and silences longer than the silent-device wait anywhere: every row ends equal to the batch", async () => {
+test("on the runtime, one to three devices interleaved on a partition, with crashes, rebalances, checkpoints and silences longer than the silent-device wait anywhere, states written at once or lazily: every row ends equal to the batch", async () => {
   await fc.assert(
     fc.asyncProperty(
       settingsArb,
       fc.array(arrivalsArb(L), { minLength: 1, maxLength: 3 }),
       fc.array(fc.tuple(fc.nat({ max: 2 }), interruptionArb), { maxLength: 150 }),
-      async (s, traces, plan) => {
-        const { sender, driver } = driverFor(s);
+      fc.constantFrom(0, 1500, 10_000),
+      async (s, traces, plan, lazyWriteMs) => {
+        const { sender, driver } = driverFor(s, [], 60_000, { lazyWriteMs });
         await driver.start();
         const devices = traces.map((t, d) => t.map((r) => ({ ...r, device_id: `dev-${d}` }) as DeviceInput));
         const queues = devices.map((inputs) => [...inputs]);
@@ -207,6 +217,51 @@ test("on the runtime, one to three devices interleaved on a partition, with cras
     ),
     { numRuns: 200 },
   );
+});
+
+test("a state only its readings moved is written once WATTLINE_STATE_WRITE_MS old, and no offset past what its last written value needs is committed meanwhile; a restore reads those readings again", async () => {
+  const s = { ...(await fc.sample(settingsArb, 1))[0], max_power_w: null } as DeviceSettings;
+  const { sender, driver } = driverFor(s, [], 60_000, { lazyWriteMs: 10_000, allowedLatenessMs: 0 });
+  await driver.start();
+  const t0 = Date.parse("2025-01-01T00:00:00Z");
+  const readings = [0, 1, 2, 3, 4].map((i) => ({
+    device_id: DEVICE,
+    ts: t0 + i * 60_000,
+    energy_wh_total: 100 + i * 10,
+  }));
+  const pipe = (rs: Reading[]) =>
+    driver.pipe(
+      TOPICS.telemetry,
+      0,
+      rs.map((r) => ({ key: DEVICE, value: encode(r) })),
+    );
+  const saved = () => driver.changelog(0).filter((c) => c.key === DEVICE);
+  await pipe(readings.slice(0, 3));
+  await driver.checkpoint(0);
+  assert.equal(saved().length, 0, "not written at the first checkpoint");
+  // With no lateness allowed the buffer holds only the newest reading (offset 2).
+  assert.equal(
+    driver.committed(TOPICS.telemetry, 0),
+    0n,
+    "offsets 0 and 1 are needed: their state is unwritten",
+  );
+  await driver.advance(10_000);
+  assert.equal(saved().length, 1, "written once 10 s old");
+  assert.equal(driver.committed(TOPICS.telemetry, 0), 2n);
+  await pipe(readings.slice(3));
+  await driver.checkpoint(0);
+  assert.equal(saved().length, 1);
+  assert.equal(driver.committed(TOPICS.telemetry, 0), 2n, "the written state holds offset 2");
+  await driver.crash(0);
+  assert.equal(driver.task(0)?.position(TOPICS.telemetry), 5n, "offsets 3 and 4 read again");
+  await driver.revoke(0);
+  assert.equal(saved().length, 2, "every change is written at revoke");
+  assert.equal(driver.committed(TOPICS.telemetry, 0), 4n);
+  await driver.assign(0);
+  await driver.advance(601_000);
+  await driver.advance(1000);
+  assert.deepEqual(driver.failures, []);
+  assert.deepEqual(stored(sender), batch(readings, s));
 });
 
 test("no offset past a reading held in the reorder buffer is committed; a restore reads it again", async () => {

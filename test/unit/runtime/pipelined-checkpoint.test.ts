@@ -65,6 +65,7 @@ function setup() {
     changelog: "count-changelog",
     deadLetterTopic: "dead",
     checkpointMs: 1000,
+    lazyWriteMs: 0,
     clock: () => now,
     logger: createLogger("test", "silent"),
   });
