@@ -40,8 +40,10 @@ export async function startFeed(
     await admin.disconnect();
   }
   const groupId = `wattline-api-feed-${instanceId}`;
-  // A short fetch wait: the broker answers at once when records arrive, and a stop does not wait long.
-  const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250 });
+  // A fetch is answered once 16 KiB (some 150 readings) are there or after 50 ms: as soon as one byte arrives, a
+  // busy feed fetched hundreds of times a second, a few records each. Updates are coalesced for
+  // WATTLINE_WS_COALESCE_MS (50) anyway, and a stop does not wait long.
+  const consumer = kafka.consumer({ groupId, minBytes: 16 * 1024, maxWaitTimeInMs: 50 });
   let records = 0;
   let lastAt: number | null = null;
   let isReady = false;

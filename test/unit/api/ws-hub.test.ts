@@ -16,8 +16,9 @@ class FakeSocket implements Socket {
   terminated = false;
   readonly #listeners = new Map<string, (() => void)[]>();
 
-  send(data: string): void {
-    this.sent.push(data);
+  send(data: string | Buffer, options?: { binary: boolean }): void {
+    assert.notEqual(options?.binary, true, "a text frame");
+    this.sent.push(data.toString());
   }
   ping(): void {
     this.pings++;
