@@ -202,9 +202,9 @@ export class PartitionTask<N extends RecordName, S> {
       const fresh =
         position === undefined ? batch.messages : batch.messages.filter((m) => BigInt(m.offset) >= position);
       const [first] = fresh;
-      if (first !== undefined && !this.#floor.has(batch.topic))
-        this.#floor = new Map([...this.#floor, [batch.topic, BigInt(first.offset)]]);
       if (first !== undefined) {
+        if (!this.#floor.has(batch.topic))
+          this.#floor = new Map([...this.#floor, [batch.topic, BigInt(first.offset)]]);
         const { records, deadLetters } = decodeInput(batch.topic, this.partition, expected, fresh, (r) =>
           this.#processor.refuse?.(r),
         );
