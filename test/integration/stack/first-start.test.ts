@@ -3,6 +3,8 @@
 // simulated fleet registered as systems, answer with live figures, and leave no component running when stopped.
 import assert from "node:assert/strict";
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ownStack, wattlineBin as wattline } from "../../support/own-stack.ts";
@@ -59,6 +61,11 @@ test("a first `wattline start` comes up with its fleet as systems, live, and sto
     if (online === 0) await sleep(1000);
   }
   assert.ok(online > 0, `no device of the first system online:\n${out.slice(-3000)}`);
+
+  // QuestDB logs errors and advisories only: at INFO it wrote a line per WAL transaction, merge and query.
+  const questdbLog = readFileSync(join(env.WATTLINE_STATE_DIR as string, "logs", "questdb.log"), "utf8");
+  const info = questdbLog.split("\n").filter((line) => / I /.test(line.slice(0, 40)));
+  assert.deepEqual(info, [], "QuestDB logged at INFO");
 
   child.kill("SIGTERM");
   assert.equal(await exited, 0, out.slice(-3000));
