@@ -6,7 +6,9 @@
 // pipe (bench/e2e/bare-pipe.ts) through the same search, and the publisher alone bounds both. Both recover from a
 // failed trial at 1,000 readings/s for the allowed lateness plus 10 s before the next (bench/e2e/search.ts).
 // Run: node --import tsx bench/e2e.ts [--sustain 300] [--probe 20] [--start 2000] [--devices 1000] [--clients 100]
-// [--only baseline|wattline]. The components' warnings and errors go to stderr.
+// [--only baseline|wattline] [--rate R]. With --rate, each phase runs one trial at R readings/s for --sustain
+// seconds instead of the search (to check one rate, or to profile the components under a steady load). The
+// components' warnings and errors go to stderr.
 import { randomBytes } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -24,15 +26,19 @@ const { values: args } = parseArgs({
     clients: { type: "string", default: "100" },
     latency: { type: "string", default: "60" },
     only: { type: "string" },
+    rate: { type: "string" },
   },
 });
-const { only, ...numeric } = args;
+const { only, rate: fixedRate, ...numeric } = args;
 const opt = Object.fromEntries(Object.entries(numeric).map(([k, v]) => [k, Number(v)])) as Record<
   keyof typeof numeric,
   number
 >;
 if (only !== undefined && only !== "baseline" && only !== "wattline")
   throw new Error(`--only takes baseline or wattline, not ${only}`);
+const rate = fixedRate === undefined ? undefined : Number(fixedRate);
+if (rate !== undefined && !(Number.isFinite(rate) && rate > 0))
+  throw new Error(`--rate takes a positive number of readings/s, not ${fixedRate}`);
 
 const run = randomBytes(3).toString("hex");
 const freePort = () =>
@@ -80,6 +86,8 @@ const { runTrial, describe } = await import("./e2e/trial.ts");
 const { WsClients } = await import("./e2e/ws-clients.ts");
 type Stage = import("./e2e/trial.ts").Stage;
 type TrialResult = import("./e2e/trial.ts").TrialResult;
+type Trial = import("./e2e/trial.ts").Trial;
+type SearchResult = import("./e2e/search.ts").SearchResult;
 type ChildProcess = import("node:child_process").ChildProcess;
 
 const config = loadConfig();
@@ -172,7 +180,7 @@ async function forget(clientId: string): Promise<void> {
 }
 
 interface PhaseResult {
-  search: Awaited<ReturnType<typeof highestSustained>>;
+  search: SearchResult;
   latency: { p50: number; p99: number; samples: number } | undefined;
   half: TrialResult | undefined;
   /** Every reading the broker acknowledged in the phase, against the rows stored. */
@@ -205,11 +213,14 @@ async function phase(
     log(`${name}: recovery, ${recoverySeconds} s at 1,000 readings/s`);
     await runTrial(trial, 1000, recoverySeconds);
   };
-  const search = await highestSustained(
-    trial,
-    { start: opt.start, ceiling, probeSeconds: opt.probe, sustainSeconds: opt.sustain, recover },
-    (line) => log(`${name}: ${line}`),
-  );
+  const search =
+    rate === undefined
+      ? await highestSustained(
+          trial,
+          { start: opt.start, ceiling, probeSeconds: opt.probe, sustainSeconds: opt.sustain, recover },
+          (line) => log(`${name}: ${line}`),
+        )
+      : await fixedTrial(trial, rate, (line) => log(`${name}: ${line}`));
   let half: TrialResult | undefined;
   let measured: PhaseResult["latency"];
   if (search.rate > 0) {
@@ -223,6 +234,13 @@ async function phase(
   const stored = await rowsReaching(rows, expected);
   log(`${name}: rows stored ${stored} of ${expected} readings acknowledged`);
   return { search, latency: measured, half, rows: { stored, expected } };
+}
+
+/** One trial at `rate` for the full duration, in the search's result shape. */
+async function fixedTrial(trial: Trial, at: number, say: (line: string) => void): Promise<SearchResult> {
+  const r = await runTrial(trial, at, opt.sustain);
+  say(describe(r));
+  return { rate: r.ok ? at : 0, sustained: r.ok ? r : undefined, trials: [r] };
 }
 
 async function publisherCeiling(): Promise<number> {

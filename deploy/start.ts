@@ -10,6 +10,7 @@ import { type Config, loadConfig } from "../ground/config.ts";
 import { postgresPool } from "../ground/postgres.ts";
 import { buildWeb, formatSizes } from "../web/build.ts";
 import { addressInUse, componentPorts, portsInUse } from "./component-ports.ts";
+import { COMPONENT_NODE_FLAGS } from "./node-flags.ts";
 import { registerFleet } from "./register-fleet.ts";
 import { up } from "./stack/commands.ts";
 import { type ComponentSpec, runSupervised, Supervisor } from "./supervisor.ts";
@@ -45,7 +46,7 @@ function specs(config: Config, manifest: string): ComponentSpec[] {
   return Object.entries(components(manifest)).map(([name, args], i) => ({
     name,
     command: process.execPath,
-    args: [bin, ...args],
+    args: [...COMPONENT_NODE_FLAGS, bin, ...args],
     env: {
       ...process.env,
       WATTLINE_METRICS_PORT: String(config.metrics.port === 0 ? 0 : config.metrics.port + i),

@@ -3,13 +3,20 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import { COMPONENT_NODE_FLAGS } from "../../deploy/node-flags.ts";
 
 const root = join(import.meta.dirname, "..", "..");
 
 export function launch(name: string, script: string, args: string[], env: NodeJS.ProcessEnv): ChildProcess {
   const child = fork(join(root, script), args, {
     env: { ...process.env, ...env },
-    execArgv: ["--import", "tsx"],
+    // BENCH_NODE_ARGS: more flags for the components' Node, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+    execArgv: [
+      "--import",
+      "tsx",
+      ...COMPONENT_NODE_FLAGS,
+      ...(process.env.BENCH_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+    ],
     stdio: ["ignore", "pipe", "pipe", "ipc"],
   });
   for (const stream of [child.stdout, child.stderr])

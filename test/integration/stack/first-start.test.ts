@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
+import { COMPONENT_NODE_FLAGS } from "../../../deploy/node-flags.ts";
 import { ownStack, wattlineBin as wattline } from "../../support/own-stack.ts";
 
 const stack = await ownStack("first-start");
@@ -61,6 +62,14 @@ test("a first `wattline start` comes up with its fleet as systems, live, and sto
     if (online === 0) await sleep(1000);
   }
   assert.ok(online > 0, `no device of the first system online:\n${out.slice(-3000)}`);
+
+  // Every component runs with the Node flags measured for it (deploy/node-flags.ts).
+  const components = execFileSync("ps", ["--ppid", String(child.pid), "-o", "args="], { encoding: "utf8" })
+    .split("\n")
+    .filter((line) => line.includes("wattline.js"));
+  assert.ok(components.length >= 4, `components of wattline start: ${components.join("\n")}`);
+  for (const line of components)
+    for (const flag of COMPONENT_NODE_FLAGS) assert.ok(line.includes(flag), `${flag} missing: ${line}`);
 
   // QuestDB logs errors and advisories only: at INFO it wrote a line per WAL transaction, merge and query.
   const questdbLog = readFileSync(join(env.WATTLINE_STATE_DIR as string, "logs", "questdb.log"), "utf8");
