@@ -265,6 +265,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
       const changed = new Map<string, { slot: LedgerSlot; touched: Touched; late: boolean }>();
       const now = ctx.now();
       let folded = 0;
+      let dueNow = false;
       for (const input of records) {
         const key = input.record.device_id;
         const slot = slotOf(ctx, key);
@@ -307,6 +308,7 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
           ctx.send(TOPICS.late, key, store.encode(input.name, record));
           slot.recalcDue ??= now + config.ledger.recalcMinIntervalMs;
           slot.recalcFrom = Math.min(slot.recalcFrom ?? record.ts, record.ts);
+          if (slot.recalcDue <= now) dueNow = true;
         }
         // Per input, not per batch: a batch read after a pause can span days of event time.
         takeSnapshot(slot, config.ledger.recalcSnapshotMs);
@@ -323,6 +325,8 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         else ctx.store.putLazy(key, slot);
       }
       readingsFolded.inc(folded);
+      // With no wait (WATTLINE_RECALC_MIN_INTERVAL_MS=0), not until the next tick: up to a second more otherwise.
+      if (dueNow) requestDue(ctx, now);
     },
 
     flush: (ctx, final) => checkpointWrite(ctx, final),
@@ -333,18 +337,23 @@ export function ledgerProcessor(deps: LedgerDeps): Processor<(typeof TELEMETRY_R
         punctuate(ctx, now) {
           flushSilent(ctx, now);
           noteSettingsChanges(ctx, now);
-          const due = [...ctx.store.entries()].filter(([, s]) => s.recalcDue !== null && s.recalcDue <= now);
-          // A recalculation's rows go out with the partition's next checkpoint, fenced like the rest.
-          if (due.length > 0)
-            recalculator.request(
-              ctx,
-              due.map(([key]) => key),
-              (rows) => write(ctx, rows),
-            );
+          requestDue(ctx, now);
         },
       },
     ],
   };
+
+  /** Starts a recalculation of the partition's devices due at `now`, unless one runs there already. */
+  function requestDue(ctx: PartitionContext<LedgerSlot>, now: number): void {
+    const due = [...ctx.store.entries()].filter(([, s]) => s.recalcDue !== null && s.recalcDue <= now);
+    // A recalculation's rows go out with the partition's next checkpoint, fenced like the rest.
+    if (due.length > 0)
+      recalculator.request(
+        ctx,
+        due.map(([key]) => key),
+        (rows) => write(ctx, rows),
+      );
+  }
 
   function slotOf(ctx: PartitionContext<LedgerSlot>, key: string): LedgerSlot {
     let slot = ctx.store.get(key);

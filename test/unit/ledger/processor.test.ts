@@ -79,12 +79,13 @@ function driverFor(
   s: DeviceSettings,
   requested: string[][] = [],
   writeWithinMs = 60_000,
-  options: { lazyWriteMs?: number; allowedLatenessMs?: number } = {},
+  options: { lazyWriteMs?: number; allowedLatenessMs?: number; recalcMinIntervalMs?: number } = {},
 ) {
   const sender = new RecordingSender();
   const allowedLatenessMs = options.allowedLatenessMs ?? L;
+  const recalcMinIntervalMs = options.recalcMinIntervalMs ?? config.ledger.recalcMinIntervalMs;
   const processor = ledgerProcessor({
-    config: { ...config, ledger: { ...config.ledger, allowedLatenessMs } },
+    config: { ...config, ledger: { ...config.ledger, allowedLatenessMs, recalcMinIntervalMs } },
     logger: undefined as never,
     registry: { settingsFor: (device_id) => ({ ...s, device_id }), devices: new Map(), versions: [] },
     recalculator: { request: (_ctx, devices) => requested.push(devices), tap() {}, forget() {} },
@@ -343,6 +344,32 @@ test("a device whose registry settings change has its whole history recalculated
   await driver.advance(config.ledger.recalcMinIntervalMs + 1000);
   assert.deepEqual(requested.at(-1), [DEVICE]);
   assert.equal(driver.store(0)?.get(DEVICE)?.recalcFrom, 0);
+});
+
+test("a late reading's recalculation is asked for with its batch when there is no wait, at the first tick after the wait otherwise", async () => {
+  const settings = { ...((await fc.sample(settingsArb, 1))[0] as DeviceSettings), timezone: "UTC" };
+  const t0 = Date.parse("2025-01-01T00:00:00Z");
+  const reading = (minute: number) => ({
+    device_id: DEVICE,
+    ts: t0 + minute * 60_000,
+    energy_wh_total: 100 + minute,
+  });
+  for (const wait of [0, 30_000]) {
+    const requested: string[][] = [];
+    const { driver } = driverFor(settings, requested, 60_000, { recalcMinIntervalMs: wait });
+    await driver.start();
+    const inOrder = Array.from({ length: 11 }, (_, i) => ({ key: DEVICE, value: encode(reading(i)) }));
+    await driver.pipe(TOPICS.telemetry, 0, inOrder);
+    assert.deepEqual(requested, [], `wait ${wait}: nothing late yet`);
+    // 8.5 minutes behind the newest: later than the allowed lateness (2 minutes).
+    await driver.pipe(TOPICS.telemetry, 0, [{ key: DEVICE, value: encode(reading(1.5)) }]);
+    if (wait === 0) assert.deepEqual(requested, [[DEVICE]], "no wait: asked for at once");
+    else {
+      assert.deepEqual(requested, [], "before the wait is over");
+      await driver.advance(wait + 1000);
+      assert.deepEqual(requested.at(-1), [DEVICE]);
+    }
+  }
 });
 
 test("a device's hour and day rows are written at most every WATTLINE_ROLLUP_WRITE_MS, its ledger rows at every checkpoint; hours not written yet survive a crash and are written when the partition is revoked", async () => {
