@@ -23,6 +23,11 @@ export interface Repriced {
 }
 
 const WINDOW_DAYS = 7;
+/**
+ * Rows per ILP request. A week of a large fleet's hours is more than one request may hold (10,000 devices: 1.7 M
+ * hours, past the client's 100 MB buffer); each flush is a WAL transaction of its own, which the upserts allow.
+ */
+const FLUSH_ROWS = 50_000;
 
 /** Equal up to the last bits of a double; a real change of rate or energy is far larger. */
 const same = (a: number | null, b: number | null) =>
@@ -43,6 +48,12 @@ export async function reprice(
   const devices = new Set<string>();
   let hours = 0;
   let days = 0;
+  let unflushed = 0;
+  const written = async () => {
+    if (++unflushed < FLUSH_ROWS) return;
+    await sender.flush();
+    unflushed = 0;
+  };
   // Local dates are named by their UTC midnight; a local date's hours start from 14 h before it to 37 h after.
   let date = Math.floor(added.effective_from / DAY_MS) * DAY_MS - DAY_MS;
   let scanFrom = added.effective_from;
@@ -71,6 +82,7 @@ export async function reprice(
       h.cost = priced.cost;
       h.currency = priced.currency;
       await writeHour(sender, h);
+      await written();
       hours++;
       devices.add(h.device_id);
       changedDays.add(key);
@@ -82,9 +94,11 @@ export async function reprice(
       const { cost, currency } = dayCost(dayHours);
       if (same(d.cost, cost) && d.currency === currency) continue;
       await writeDay(sender, { ...d, cost, currency });
+      await written();
       days++;
     }
     await sender.flush();
+    unflushed = 0;
     date = b;
     scanFrom = b - DAY_MS;
   }
