@@ -43,6 +43,7 @@ export async function reprice(
   sites: ReadonlyMap<string, string>,
   versions: readonly CostVersion[],
   added: CostVersion,
+  flushRows = FLUSH_ROWS,
 ): Promise<Repriced> {
   const filter = scopeFilter(added, sites);
   const devices = new Set<string>();
@@ -50,7 +51,7 @@ export async function reprice(
   let days = 0;
   let unflushed = 0;
   const written = async () => {
-    if (++unflushed < FLUSH_ROWS) return;
+    if (++unflushed < flushRows) return;
     await sender.flush();
     unflushed = 0;
   };

@@ -7,6 +7,7 @@ import { zoneClock } from "../../../pipelines/core/hours.ts";
 import type { Reading } from "../../../pipelines/core/reading.ts";
 import { defaultSettings } from "../../../pipelines/core/settings.ts";
 import { addCostVersion } from "../../../pipelines/cost/add.ts";
+import { reprice } from "../../../pipelines/cost/reprice.ts";
 import { CostInputError } from "../../../pipelines/cost/versions.ts";
 import { LedgerRows } from "../../../pipelines/ledger/sink.ts";
 import { config, unique } from "../../support/stack.ts";
@@ -154,4 +155,34 @@ test("versions are immutable, and invalid ones are refused before any write", as
     { ...GLOBAL, scope: "device" as const, scope_id: unique("no-such-device") },
   ];
   for (const input of bad) await assert.rejects(addCostVersion(config, input), CostInputError);
+});
+
+test("re-pricing sends its rows in requests of at most flushRows, not one per week of rows", async () => {
+  const sender = await questdbSender(config);
+  let flushes = 0;
+  const flush = sender.flush.bind(sender);
+  sender.flush = () => {
+    flushes++;
+    return flush();
+  };
+  const added = {
+    cost_per_kwh: 0.33,
+    currency: "GBP",
+    effective_from: start,
+    scope: { kind: "device", device_id: neighbour },
+  } as const;
+  try {
+    const repriced = await reprice(questdb, sender, new Map([[neighbour, site]]), [added], added, 5);
+    // Three local days of one device fit one week's window: without the limit, one request for all of them.
+    assert.ok(repriced.hours > 0 && repriced.days > 0);
+    assert.ok(flushes >= Math.floor((repriced.hours + repriced.days) / 5), `${flushes} requests`);
+  } finally {
+    await sender.close();
+  }
+  const rateAt = () => ({ rate: 0.33, currency: "GBP" });
+  const rows = await poll(
+    () => stored(neighbour),
+    (r) => pricedAs(0.33, "GBP")(r) && pricedConsistently(r, rateAt),
+  );
+  assertPriced(rows, rateAt);
 });
