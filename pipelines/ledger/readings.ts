@@ -1,5 +1,5 @@
 // From the records on the telemetry topic (readings and meter replacements) to the core's inputs.
-import type { DecodedRecord } from "../../schemas/codec/schema-store.ts";
+import type { DecodedRecord, SchemaStore } from "../../schemas/codec/schema-store.ts";
 import type {
   MeterReplacement as ReplacementRecord,
   TelemetryReading,
@@ -69,4 +69,17 @@ export function telemetryInput(
   return tsOutOfRange(input.record.ts, input.record.received_at, maxFutureMs) === undefined
     ? input
     : undefined;
+}
+
+/** A message of the telemetry topic as `telemetryInput` takes it; undefined for one that does not decode. */
+export function decodeTelemetry(
+  store: SchemaStore<WattlineRecords>,
+  value: Buffer,
+  maxFutureMs: number,
+): TelemetryInput | undefined {
+  try {
+    return telemetryInput(store.decode(value), maxFutureMs);
+  } catch {
+    return undefined;
+  }
 }

@@ -25,7 +25,7 @@ import { serial } from "../runtime/serial.ts";
 import { DAY_MS, dayStart, queryAnomalies, queryDays, queryHours } from "./energy-rows.ts";
 import { HeldOffsets } from "./held-offsets.ts";
 import { recalculations } from "./metrics.ts";
-import { type TelemetryInput, telemetryInput, toInput } from "./readings.ts";
+import { decodeTelemetry, toInput } from "./readings.ts";
 import type { RegistryCache } from "./registry-cache.ts";
 import { LedgerRows, type StaleRows } from "./sink.ts";
 import { inputsAfter, type LedgerSlot, type Snapshot, settingsKey, snapshotBefore } from "./slot.ts";
@@ -126,7 +126,7 @@ export class Recalculator {
           for (const m of messages) {
             const list = read.get(m.key?.toString() ?? "");
             if (list === undefined || !m.value) continue;
-            const input = decode(store, m.value, this.config.ingest.maxFutureMs);
+            const input = decodeTelemetry(store, m.value, this.config.ingest.maxFutureMs);
             if (input) list.push({ reading: toInput(input), offset: BigInt(m.offset) });
           }
         },
@@ -284,16 +284,4 @@ function maxOffset(ctx: PartitionContext<LedgerSlot>): bigint {
   let max = -1n;
   for (const [, slot] of ctx.store.entries()) if (slot.offset > max) max = slot.offset;
   return max;
-}
-
-function decode(
-  store: ReturnType<typeof schemaStore>,
-  value: Buffer,
-  maxFutureMs: number,
-): TelemetryInput | undefined {
-  try {
-    return telemetryInput(store.decode(value), maxFutureMs);
-  } catch {
-    return undefined;
-  }
 }

@@ -19,7 +19,7 @@ import type { DeviceInput } from "../core/replacement.ts";
 import { ReadAhead } from "../runtime/read-ahead.ts";
 import { readTopic } from "../runtime/read-topic.ts";
 import { ledgerHead, readingHead } from "./energy-rows.ts";
-import { type TelemetryInput, toInput } from "./readings.ts";
+import { decodeTelemetry, type TelemetryInput, toInput } from "./readings.ts";
 import { RegistryCache } from "./registry-cache.ts";
 import { DeviceReplay, type Range } from "./replay-fold.ts";
 import { ChunkedWriter, type DeviceHeads } from "./replay-writer.ts";
@@ -255,16 +255,9 @@ class Shard {
     return this.config.ledger.allowedLatenessMs;
   }
 
+  /** A reading or replacement the stream takes in (its ts in range); anything else is skipped, as there. */
   #decode(value: Buffer | null): TelemetryInput | undefined {
-    if (!value) return undefined;
-    try {
-      const decoded = this.#store.decode(value);
-      return decoded.name === "TelemetryReading" || decoded.name === "MeterReplacement"
-        ? (decoded as TelemetryInput)
-        : undefined;
-    } catch {
-      return undefined; // not a reading or replacement: skipped, as the stream skips it
-    }
+    return value ? decodeTelemetry(this.#store, value, this.config.ingest.maxFutureMs) : undefined;
   }
 
   #advance(pass: 1 | 2, partition: number, messages: KafkaMessage[]): void {

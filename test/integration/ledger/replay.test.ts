@@ -179,10 +179,17 @@ before(async () => {
   const producer = createKafka(config, "test-replay").producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   for (const d of devices) {
+    // Readings with implausible timestamps, which the stream drops (ts_out_of_range), follow the device's: before
+    // 2000, and a day past their receipt. The batch never sees them; nor may the replay.
+    const now = Date.now();
+    const implausible = [
+      { device_id: d.id, ts: Date.UTC(1999, 5, 1), energy_wh_total: 5 },
+      { device_id: d.id, ts: now + DAY, energy_wh_total: 1e9 },
+    ];
     await producer.send({
       topic: TOPICS.telemetry,
       acks: -1,
-      messages: d.sent.map((r) => ({
+      messages: [...d.sent, ...implausible].map((r) => ({
         key: d.id,
         value: store.encode("TelemetryReading", {
           device_id: d.id,
@@ -196,7 +203,7 @@ before(async () => {
           voltage_v: null,
           current_a: null,
           source: "test",
-          received_at: Date.now(),
+          received_at: now,
         }),
       })),
     });
