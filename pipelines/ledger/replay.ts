@@ -211,8 +211,8 @@ async function runShards(
   onProgress: ReplayOptions["onProgress"],
 ): Promise<ShardResult[]> {
   const progress = new ShardProgress(jobs.length, onProgress);
-  const workers = jobs.map((job) =>
-    startWorker(new URL("./replay-worker.ts", import.meta.url), { config, job }),
+  const workers = await Promise.all(
+    jobs.map((job) => startWorker(new URL("./replay-worker.ts", import.meta.url), { config, job })),
   );
   try {
     return await Promise.all(
