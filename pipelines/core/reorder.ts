@@ -114,8 +114,7 @@ function appended(
 ): Release & { arrival: Arrival } {
   // releaseBefore and the append in one step: it runs for nearly every input, so it builds one state, not three.
   const { store, from, to } = state.buffer;
-  let n = from;
-  while (n < to && (store[n] as DeviceInput).ts < watermark) n++;
+  const n = heldFrom(state.buffer, watermark);
   let buffer: Held;
   if (n === to) buffer = { store: [r], from: 0, to: 1 };
   else if (store.length === to && (n < COMPACT_MIN || n < to - n)) {
@@ -162,8 +161,7 @@ export function drain(state: ReorderState): Release {
 
 function releaseBefore(state: ReorderState, watermark: number): Release {
   const { store, from, to } = state.buffer;
-  let n = from;
-  while (n < to && (store[n] as DeviceInput).ts < watermark) n++;
+  const n = heldFrom(state.buffer, watermark);
   if (n === from) return { state, released: [] };
   const released = store.slice(from, n);
   const last = released[released.length - 1] as DeviceInput;
@@ -176,4 +174,11 @@ function releaseBefore(state: ReorderState, watermark: number): Release {
     },
     released,
   };
+}
+
+/** Where the inputs still held at `watermark` start in the store: those before are released. */
+function heldFrom({ store, from, to }: Held, watermark: number): number {
+  let n = from;
+  while (n < to && (store[n] as DeviceInput).ts < watermark) n++;
+  return n;
 }
